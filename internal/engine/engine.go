@@ -1,0 +1,340 @@
+package engine
+
+import (
+	"hash/maphash"
+	"sync"
+	"time"
+
+	"github.com/benbjohnson/clock"
+)
+
+// Config is fixed when the engine is made. The package on top validates it;
+// the engine trusts it.
+type Config[M, D any] struct {
+	Clock       clock.Clock   // required
+	Retention   time.Duration // > 0
+	MaxInFlight int           // receives stop at this many in-flight records; 0 = no limit
+
+	// MaxReceiveCount > 0 turns on redrive: a record whose receive count
+	// would exceed it is handed to DeadLetter instead of being returned.
+	MaxReceiveCount int
+
+	// Deliver turns a record that a receive has just taken into the value the
+	// caller gets. It runs under the engine's lock and must not block or call
+	// back into the engine.
+	Deliver func(r *Record[M], handle string) D
+
+	// DeadLetter moves records out; it runs without the lock, after the
+	// receive that found them, and returns the records it could not move:
+	// those go back into the engine, visible, so nothing is lost. Required
+	// when MaxReceiveCount > 0.
+	DeadLetter func(rs []*Record[M]) (failed []*Record[M])
+}
+
+// core is the part of the engine that does not depend on the type parameters.
+type core struct {
+	seed maphash.Seed // keys receipt-handle checksums
+	ids  idGen        // guarded by Engine.mu
+}
+
+// Engine stores messages and moves them between delayed, visible and in
+// flight on one clock. Every method is safe for concurrent use; all state is
+// guarded by mu, and no method calls out (to DeadLetter, to the clock's
+// timers) while holding it, except Deliver, which is the engine's own code.
+type Engine[M, D any] struct {
+	cfg       Config[M, D]
+	retention int64
+	fire      func() // e.onTimer, bound once
+
+	mu      sync.Mutex
+	core    core
+	closed  bool
+	timer   *clock.Timer // one per engine, made on first use
+	armed   bool         // timer is set to fire at armedAt
+	armedAt int64
+
+	slots []*Record[M] // receipt handles name a slot; nil = free
+	free  []uint32     // free slots
+	seq   uint64       // last record serial
+	nonce uint64       // last receive serial
+
+	ready    arrivalList[M] // visible records
+	timers   recHeap[M]     // delayed and in-flight records by due
+	stored   storedSet[M]   // every record by sentAt, for retention and age
+	delayed  int
+	inFlight int
+
+	waiting   waitList   // waiters not yet woken, oldest first
+	deadlines waiterHeap // every waiter by deadline
+	spare     []*waiter  // waiters to reuse
+}
+
+// New returns an empty engine.
+func New[M, D any](cfg Config[M, D]) *Engine[M, D] {
+	e := &Engine[M, D]{
+		cfg:       cfg,
+		retention: int64(cfg.Retention),
+		core:      core{seed: maphash.MakeSeed(), ids: newIDGen()},
+		timers:    recHeap[M]{kind: timerHeap},
+		stored:    storedSet[M]{late: recHeap[M]{kind: retentionHeap}},
+	}
+	e.fire = e.onTimer
+	return e
+}
+
+func (e *Engine[M, D]) nowLocked() int64 { return e.cfg.Clock.Now().UnixNano() }
+
+// Item is one message to store.
+type Item[M any] struct {
+	Body  string
+	Meta  M
+	Delay time.Duration // 0 = visible at once
+
+	// ID and SentAt are for messages moved in from another queue: a
+	// non-empty ID is kept instead of a new one, and a non-zero SentAt is
+	// kept as the time retention counts from.
+	ID     string
+	SentAt time.Time
+}
+
+// Send stores one message and returns its ID.
+func (e *Engine[M, D]) Send(it Item[M]) (string, error) {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return "", ErrClosed
+	}
+	now := e.nowLocked()
+	id := e.addLocked(now, it).ID()
+	e.armLocked(now)
+	e.mu.Unlock()
+	return id, nil
+}
+
+// SendBatch stores every item, in order, under one lock, and writes each
+// message ID to ids (len(ids) must be len(items)).
+func (e *Engine[M, D]) SendBatch(items []Item[M], ids []string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	now := e.nowLocked()
+	for i := range items {
+		ids[i] = e.addLocked(now, items[i]).ID()
+	}
+	e.armLocked(now)
+	return nil
+}
+
+func (e *Engine[M, D]) addLocked(now int64, it Item[M]) *Record[M] {
+	var r *Record[M]
+	if it.ID == "" {
+		r = newRecord[M](e.core.ids)
+	} else {
+		r = &Record[M]{id: it.ID}
+	}
+	r.body, r.meta, r.sentAt, r.hidx = it.Body, it.Meta, now, [2]int32{-1, -1}
+	if !it.SentAt.IsZero() {
+		r.sentAt = it.SentAt.UnixNano()
+	}
+	e.seq++
+	r.seq = e.seq
+	e.attachLocked(r)
+	if it.Delay > 0 {
+		r.state = stateDelayed
+		r.due = now + int64(it.Delay)
+		e.timers.push(r)
+		e.delayed++
+	} else {
+		e.makeVisibleLocked(r)
+	}
+	return r
+}
+
+// attachLocked gives r a slot and puts it in the retention heap.
+func (e *Engine[M, D]) attachLocked(r *Record[M]) {
+	if n := len(e.free); n > 0 {
+		r.slot = e.free[n-1]
+		e.free = e.free[:n-1]
+		e.slots[r.slot] = r
+	} else {
+		r.slot = uint32(len(e.slots))
+		e.slots = append(e.slots, r)
+	}
+	e.stored.push(r)
+}
+
+func (e *Engine[M, D]) makeVisibleLocked(r *Record[M]) {
+	r.state = stateVisible
+	e.ready.push(r)
+	e.waiting.wake(1)
+}
+
+// detachLocked takes r out of every structure and frees its slot; r keeps
+// its contents (for a dead-letter move).
+func (e *Engine[M, D]) detachLocked(r *Record[M]) {
+	switch r.state {
+	case stateVisible:
+		e.ready.remove(r)
+	case stateDelayed:
+		e.timers.remove(r)
+		e.delayed--
+	case stateInFlight:
+		e.timers.remove(r)
+		e.leaveFlightLocked()
+	}
+	e.stored.remove(r)
+	e.slots[r.slot] = nil
+	e.free = append(e.free, r.slot)
+	r.state = stateGone
+}
+
+// dropLocked removes r for good.
+func (e *Engine[M, D]) dropLocked(r *Record[M]) {
+	e.detachLocked(r)
+	r.release()
+}
+
+// leaveFlightLocked counts one record out of flight; when that brings the
+// engine back under its in-flight limit, a waiter may now take a message.
+func (e *Engine[M, D]) leaveFlightLocked() {
+	e.inFlight--
+	if e.cfg.MaxInFlight > 0 && e.inFlight == e.cfg.MaxInFlight-1 && e.ready.len() > 0 {
+		e.waiting.wake(1)
+	}
+}
+
+// advanceLocked applies everything due by now: retention first (an expired
+// message never becomes visible), then delays and visibility timeouts ending.
+func (e *Engine[M, D]) advanceLocked(now int64) {
+	for r := e.stored.min(); r != nil && r.sentAt+e.retention <= now; r = e.stored.min() {
+		e.dropLocked(r)
+	}
+	for r := e.timers.min(); r != nil && r.due <= now; r = e.timers.min() {
+		e.timers.remove(r)
+		if r.state == stateDelayed {
+			e.delayed--
+		} else {
+			e.leaveFlightLocked()
+		}
+		e.makeVisibleLocked(r)
+	}
+}
+
+// armLocked makes sure the timer fires no later than the earliest deadline
+// the engine holds. Firing early or for a deadline that went away is
+// harmless: onTimer re-arms for what is left.
+func (e *Engine[M, D]) armLocked(now int64) {
+	next, ok := int64(0), false
+	if r := e.timers.min(); r != nil {
+		next, ok = r.due, true
+	}
+	if r := e.stored.min(); r != nil {
+		if t := r.sentAt + e.retention; !ok || t < next {
+			next, ok = t, true
+		}
+	}
+	if w := e.deadlines.min(); w != nil {
+		if !ok || w.deadline < next {
+			next, ok = w.deadline, true
+		}
+	}
+	if !ok || e.closed || (e.armed && e.armedAt <= next) {
+		return
+	}
+	d := time.Duration(max(next-now, 0))
+	if e.timer == nil {
+		e.timer = e.cfg.Clock.AfterFunc(d, e.fire)
+	} else {
+		e.timer.Reset(d)
+	}
+	e.armed, e.armedAt = true, next
+}
+
+// onTimer runs on the clock's timer: it applies what is due, which wakes
+// waiters for messages that became visible, wakes waiters whose long poll
+// has run out, and re-arms.
+func (e *Engine[M, D]) onTimer() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.armed = false
+	if e.closed {
+		return
+	}
+	now := e.nowLocked()
+	e.advanceLocked(now)
+	for w := e.deadlines.min(); w != nil && w.deadline <= now; w = e.deadlines.min() {
+		e.deadlines.remove(w)
+		if w.queued {
+			e.waiting.remove(w)
+		}
+		signal(w)
+	}
+	e.armLocked(now)
+}
+
+// Close drops every message and wakes every blocked receive, which returns
+// ErrClosed. It is idempotent.
+func (e *Engine[M, D]) Close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return
+	}
+	e.closed = true
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	e.purgeLocked()
+	for _, w := range e.deadlines.items {
+		signal(w)
+	}
+}
+
+// Purge deletes every message, in flight or not.
+func (e *Engine[M, D]) Purge() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	e.purgeLocked()
+	return nil
+}
+
+func (e *Engine[M, D]) purgeLocked() {
+	for _, r := range e.slots {
+		if r != nil {
+			r.release()
+		}
+	}
+	clear(e.slots)
+	e.slots = e.slots[:0]
+	e.free = e.free[:0]
+	e.ready.clear()
+	e.timers.clear()
+	e.stored.clear()
+	e.delayed, e.inFlight = 0, 0
+}
+
+// Stats is a snapshot of the engine's counts.
+type Stats struct {
+	Visible, InFlight, Delayed int
+	OldestSentAt               time.Time // zero when empty
+}
+
+// Stats applies what is due and reports the counts.
+func (e *Engine[M, D]) Stats() (Stats, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return Stats{}, ErrClosed
+	}
+	e.advanceLocked(e.nowLocked())
+	s := Stats{Visible: e.ready.len(), InFlight: e.inFlight, Delayed: e.delayed}
+	if r := e.stored.min(); r != nil {
+		s.OldestSentAt = r.SentAt()
+	}
+	return s, nil
+}

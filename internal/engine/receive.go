@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"context"
+	"time"
+)
+
+// Receive takes up to max visible messages, makes them invisible for vis,
+// and appends what Deliver makes of them to dst. When none is visible and
+// wait > 0 it blocks until one is, the wait runs out (nil, no error), ctx is
+// done (ctx.Err()) or the engine closes (ErrClosed). With wait == 0, an
+// engine at its in-flight limit returns ErrOverLimit; a long poll at the
+// limit waits instead.
+func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Duration, dst []D) ([]D, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	var moved []*Record[M]
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return dst, ErrClosed
+	}
+	now := e.nowLocked()
+	e.advanceLocked(now)
+	n := len(dst)
+	dst, moved, over := e.takeLocked(now, max, int64(vis), dst, moved)
+	if len(dst) > n || wait <= 0 {
+		e.armLocked(now)
+		e.mu.Unlock()
+		e.moveOut(moved)
+		if over && len(dst) == n {
+			return dst, ErrOverLimit
+		}
+		return dst, nil
+	}
+	w := e.addWaiterLocked(now + int64(wait))
+	e.armLocked(now)
+	e.mu.Unlock()
+	e.moveOut(moved)
+
+	for {
+		select {
+		case <-w.ch:
+		case <-ctx.Done():
+		}
+		moved = moved[:0]
+		e.mu.Lock()
+		if e.closed {
+			e.dropWaiterLocked(w)
+			e.mu.Unlock()
+			return dst, ErrClosed
+		}
+		if err := ctx.Err(); err != nil {
+			e.dropWaiterLocked(w)
+			e.mu.Unlock()
+			return dst, err
+		}
+		now = e.nowLocked()
+		e.advanceLocked(now)
+		dst, moved, _ = e.takeLocked(now, max, int64(vis), dst, moved)
+		if len(dst) > n || now >= w.deadline {
+			e.dropWaiterLocked(w)
+			e.armLocked(now)
+			e.mu.Unlock()
+			e.moveOut(moved)
+			return dst, nil
+		}
+		if !w.queued {
+			e.waiting.push(w)
+		}
+		if w.hidx < 0 { // the timer gave up on it early (the wall clock stepped back)
+			e.deadlines.push(w)
+		}
+		e.armLocked(now)
+		e.mu.Unlock()
+		e.moveOut(moved)
+	}
+}
+
+// takeLocked moves up to max visible records into flight. Records past their
+// receive limit are detached into moved instead. over reports that the
+// in-flight limit stopped it while messages were visible.
+func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved []*Record[M]) (_ []D, _ []*Record[M], over bool) {
+	for taken := 0; taken < max; {
+		if e.cfg.MaxInFlight > 0 && e.inFlight >= e.cfg.MaxInFlight {
+			return dst, moved, e.ready.len() > 0
+		}
+		r := e.ready.pop()
+		if r == nil {
+			break
+		}
+		r.state = stateGone // off the ready list; set properly below
+		if e.cfg.MaxReceiveCount > 0 && int(r.recvCount) >= e.cfg.MaxReceiveCount {
+			e.stored.remove(r)
+			e.slots[r.slot] = nil
+			e.free = append(e.free, r.slot)
+			moved = append(moved, r)
+			continue
+		}
+		r.recvCount++
+		if r.recvCount == 1 {
+			r.firstRecv = now
+		}
+		r.lastRecv = now
+		e.nonce++
+		r.nonce = e.nonce
+		r.state = stateInFlight
+		r.due = now + vis
+		e.timers.push(r)
+		e.inFlight++
+		dst = append(dst, e.cfg.Deliver(r, e.core.encodeHandle(handle{slot: r.slot, seq: r.seq, nonce: r.nonce})))
+		taken++
+	}
+	return dst, moved, false
+}
+
+// moveOut hands detached records to DeadLetter and takes back, visible, the
+// ones it could not move. It must be called without the lock.
+func (e *Engine[M, D]) moveOut(moved []*Record[M]) {
+	if len(moved) == 0 {
+		return
+	}
+	failed := e.cfg.DeadLetter(moved)
+	for _, r := range moved {
+		if !contains(failed, r) {
+			r.release()
+		}
+	}
+	if len(failed) == 0 {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range failed {
+		if e.closed {
+			r.release()
+			continue
+		}
+		e.attachLocked(r)
+		e.makeVisibleLocked(r)
+	}
+	if !e.closed {
+		e.armLocked(e.nowLocked())
+	}
+}
+
+func contains[M any](rs []*Record[M], r *Record[M]) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine[M, D]) addWaiterLocked(deadline int64) *waiter {
+	var w *waiter
+	if n := len(e.spare); n > 0 {
+		w = e.spare[n-1]
+		e.spare[n-1] = nil
+		e.spare = e.spare[:n-1]
+	} else {
+		w = &waiter{ch: make(chan struct{}, 1), hidx: -1}
+	}
+	w.deadline = deadline
+	e.waiting.push(w)
+	e.deadlines.push(w)
+	return w
+}
+
+// dropWaiterLocked retires w. A wake it received but did not use passes to
+// the next waiter, so a message is never left visible with receivers asleep.
+func (e *Engine[M, D]) dropWaiterLocked(w *waiter) {
+	if w.queued {
+		e.waiting.remove(w)
+	}
+	if w.hidx >= 0 {
+		e.deadlines.remove(w)
+	}
+	select {
+	case <-w.ch:
+	default:
+	}
+	if e.ready.len() > 0 && !e.closed {
+		e.waiting.wake(1)
+	}
+	if len(e.spare) < 64 {
+		e.spare = append(e.spare, w)
+	}
+}

@@ -1,0 +1,244 @@
+package queue
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/benbjohnson/clock"
+)
+
+// Defaults and limits of a standard queue, as SQS has them.
+const (
+	DefaultVisibilityTimeout = 30 * time.Second
+	MaxVisibilityTimeout     = 12 * time.Hour
+	MaxDelay                 = 15 * time.Minute
+	DefaultRetention         = 4 * 24 * time.Hour
+	MinRetention             = time.Minute
+	MaxRetention             = 14 * 24 * time.Hour
+	DefaultMaxMessageSize    = 256 << 10
+	MinMaxMessageSize        = 1 << 10
+	MaxMaxMessageSize        = 1 << 20
+	MaxReceiveWaitTime       = 20 * time.Second
+	DefaultMaxReceiveCount   = 10
+	MaxMaxReceiveCount       = 1000
+	DefaultMaxInFlight       = 120_000
+	MaxMessagesPerReceive    = 10
+	MaxBatchEntries          = 10
+	MaxAttributes            = 10
+	MaxNameLength            = 80
+	MaxRedriveSourceQueues   = 10
+)
+
+// NoVisibilityTimeout, as Config.VisibilityTimeout, makes received messages
+// visible again at once. (A zero VisibilityTimeout means the 30 s default.)
+const NoVisibilityTimeout time.Duration = -1
+
+// NoLimit, as Config.MaxInFlight, lifts the in-flight limit.
+const NoLimit = -1
+
+// Config describes a queue. Its zero value is a queue as SQS CreateQueue
+// makes it with no attributes. Durations need not be whole seconds.
+type Config struct {
+	// Name is 1–80 characters of [A-Za-z0-9_-]. Empty means "queue".
+	Name string
+
+	// VisibilityTimeout is how long a received message stays hidden:
+	// 0–12 h. Zero means the default, 30 s; NoVisibilityTimeout means 0.
+	VisibilityTimeout time.Duration
+
+	// Delay hides every new message for this long after it is sent:
+	// 0–15 min, default 0. A message's own Delay overrides it.
+	Delay time.Duration
+
+	// Retention is how long a message is kept after it was sent, received
+	// or not: 1 min–14 days. Zero means the default, 4 days.
+	Retention time.Duration
+
+	// MaxMessageSize bounds body plus attribute names, types and values, in
+	// bytes: 1,024–1,048,576. Zero means 262,144 (256 KiB), the classic SQS
+	// limit; SQS today defaults to 1 MiB.
+	MaxMessageSize int
+
+	// ReceiveWaitTime is the long-poll wait of a Receive that does not set
+	// its own: 0–20 s, default 0 (short polling).
+	ReceiveWaitTime time.Duration
+
+	// Redrive, when set, moves a message to a dead-letter queue instead of
+	// returning it when a receive would make its receive count exceed
+	// MaxReceiveCount.
+	Redrive *Redrive
+
+	// RedriveAllow says which queues may use this queue as their dead-letter
+	// queue. The zero value allows all.
+	RedriveAllow RedriveAllowPolicy
+
+	// MaxInFlight is how many messages may be in flight at once: 1 or more.
+	// Zero means 120,000, the SQS quota; NoLimit lifts it.
+	MaxInFlight int
+
+	// Clock drives every timeout. Nil means the real clock.
+	Clock clock.Clock
+
+	// Logger, if set, receives the rare line the queue cannot return as an
+	// error (a dead-letter move that failed and was retried later).
+	Logger *slog.Logger
+}
+
+// Redrive configures a dead-letter queue.
+type Redrive struct {
+	// Target receives the messages; a *Queue is one. Required.
+	Target DeadLetterTarget
+	// MaxReceiveCount is how many receives a message gets before it moves:
+	// 1–1,000. Zero means 10.
+	MaxReceiveCount int
+}
+
+// RedrivePermission is the kind of a RedriveAllowPolicy.
+type RedrivePermission int
+
+const (
+	AllowAll RedrivePermission = iota // any queue may use this one as its dead-letter queue
+	DenyAll                           // no queue may
+	ByQueue                           // only the queues named in SourceQueues may
+)
+
+func (p RedrivePermission) String() string {
+	switch p {
+	case AllowAll:
+		return "allowAll"
+	case DenyAll:
+		return "denyAll"
+	case ByQueue:
+		return "byQueue"
+	}
+	return fmt.Sprintf("RedrivePermission(%d)", int(p))
+}
+
+// RedriveAllowPolicy is the SQS RedriveAllowPolicy of a dead-letter queue.
+type RedriveAllowPolicy struct {
+	Permission RedrivePermission
+	// SourceQueues names the queues allowed with ByQueue: 1–10 names. It
+	// must be empty otherwise.
+	SourceQueues []string
+}
+
+func (p RedriveAllowPolicy) allows(source string) bool {
+	switch p.Permission {
+	case AllowAll:
+		return true
+	case ByQueue:
+		for _, s := range p.SourceQueues {
+			if s == source {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resolved is a Config with the defaults applied and every value checked.
+type resolved struct {
+	Config
+	maxReceiveCount int
+}
+
+func invalid(field string, value any, want string) error {
+	return fmt.Errorf("%w: %s = %v, want %s", ErrInvalidConfig, field, value, want)
+}
+
+// resolve applies the defaults in one place and checks every field.
+func resolve(c Config) (resolved, error) {
+	r := resolved{Config: c}
+	if r.Name == "" {
+		r.Name = "queue"
+	}
+	if !validName(r.Name, MaxNameLength) {
+		return r, invalid("Name", fmt.Sprintf("%q", c.Name), "1–80 characters of [A-Za-z0-9_-]")
+	}
+	switch {
+	case c.VisibilityTimeout == 0:
+		r.VisibilityTimeout = DefaultVisibilityTimeout
+	case c.VisibilityTimeout == NoVisibilityTimeout:
+		r.VisibilityTimeout = 0
+	case c.VisibilityTimeout < 0 || c.VisibilityTimeout > MaxVisibilityTimeout:
+		return r, invalid("VisibilityTimeout", c.VisibilityTimeout, "0s–12h (or NoVisibilityTimeout)")
+	}
+	if c.Delay < 0 || c.Delay > MaxDelay {
+		return r, invalid("Delay", c.Delay, "0s–15m")
+	}
+	switch {
+	case c.Retention == 0:
+		r.Retention = DefaultRetention
+	case c.Retention < MinRetention || c.Retention > MaxRetention:
+		return r, invalid("Retention", c.Retention, "1m–336h (14 days)")
+	}
+	switch {
+	case c.MaxMessageSize == 0:
+		r.MaxMessageSize = DefaultMaxMessageSize
+	case c.MaxMessageSize < MinMaxMessageSize || c.MaxMessageSize > MaxMaxMessageSize:
+		return r, invalid("MaxMessageSize", c.MaxMessageSize, "1024–1048576 bytes")
+	}
+	if c.ReceiveWaitTime < 0 || c.ReceiveWaitTime > MaxReceiveWaitTime {
+		return r, invalid("ReceiveWaitTime", c.ReceiveWaitTime, "0s–20s")
+	}
+	switch {
+	case c.MaxInFlight == 0:
+		r.MaxInFlight = DefaultMaxInFlight
+	case c.MaxInFlight == NoLimit:
+		r.MaxInFlight = 0 // the engine's "no limit"
+	case c.MaxInFlight < 0:
+		return r, invalid("MaxInFlight", c.MaxInFlight, "1 or more (or NoLimit)")
+	}
+	if err := checkAllowPolicy(c.RedriveAllow); err != nil {
+		return r, err
+	}
+	if c.Redrive != nil {
+		if c.Redrive.Target == nil {
+			return r, invalid("Redrive.Target", nil, "a dead-letter target")
+		}
+		switch n := c.Redrive.MaxReceiveCount; {
+		case n == 0:
+			r.maxReceiveCount = DefaultMaxReceiveCount
+		case n < 1 || n > MaxMaxReceiveCount:
+			return r, invalid("Redrive.MaxReceiveCount", n, "1–1000")
+		default:
+			r.maxReceiveCount = n
+		}
+	}
+	if r.Clock == nil {
+		r.Clock = clock.New()
+	}
+	return r, nil
+}
+
+func checkAllowPolicy(p RedriveAllowPolicy) error {
+	switch p.Permission {
+	case AllowAll, DenyAll:
+		if len(p.SourceQueues) != 0 {
+			return invalid("RedriveAllow.SourceQueues", p.SourceQueues, "none with "+p.Permission.String())
+		}
+	case ByQueue:
+		if n := len(p.SourceQueues); n < 1 || n > MaxRedriveSourceQueues {
+			return invalid("RedriveAllow.SourceQueues", p.SourceQueues, "1–10 queue names with byQueue")
+		}
+	default:
+		return invalid("RedriveAllow.Permission", p.Permission, "AllowAll, DenyAll or ByQueue")
+	}
+	return nil
+}
+
+// validName reports whether s is 1–max characters of [A-Za-z0-9_-]: the
+// rule for queue names and batch entry IDs.
+func validName(s string, max int) bool {
+	if len(s) == 0 || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

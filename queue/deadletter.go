@@ -1,0 +1,79 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stratus-go/stratus/internal/engine"
+)
+
+// DeadLetter is a message moving from a source queue to its dead-letter
+// queue.
+type DeadLetter struct {
+	ID           string
+	Body         string
+	Attributes   map[string]Attribute // shared, read-only
+	SentAt       time.Time            // when it was sent to the source queue
+	ReceiveCount int                  // receives it had in the source queue
+	Source       string               // the source queue's name
+}
+
+// DeadLetterTarget is where a queue's Redrive moves messages. *Queue is
+// one; a test may supply a fake.
+type DeadLetterTarget interface {
+	// AllowsRedriveFrom reports whether the queue named source may use this
+	// target (its redrive allow policy). It is asked once, by New.
+	AllowsRedriveFrom(source string) bool
+
+	// AddDeadLetters stores the messages, all or none. On error the source
+	// keeps them and tries again on a later receive.
+	AddDeadLetters(ctx context.Context, msgs []DeadLetter) error
+}
+
+// AllowsRedriveFrom reports whether this queue's RedriveAllow policy lets
+// the queue named source use it as a dead-letter queue.
+func (q *Queue) AllowsRedriveFrom(source string) bool { return q.cfg.RedriveAllow.allows(source) }
+
+// AddDeadLetters stores messages moved from a source queue, visible at once.
+// Each keeps its ID, body, attributes and sent time, so its retention here
+// counts from when it was first sent, as with SQS standard queues; its
+// ReceiveCount here starts again from 0. It does not block. It returns
+// ErrRedriveNotAllowed when the policy refuses a source, and ErrClosed after
+// Close; then nothing is stored.
+func (q *Queue) AddDeadLetters(ctx context.Context, msgs []DeadLetter) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	items := make([]engine.Item[map[string]Attribute], len(msgs))
+	for i, m := range msgs {
+		if !q.AllowsRedriveFrom(m.Source) {
+			return fmt.Errorf("queue %q: add dead letters from %q: %w", q.cfg.Name, m.Source, ErrRedriveNotAllowed)
+		}
+		items[i] = engine.Item[map[string]Attribute]{Body: m.Body, Meta: m.Attributes, ID: m.ID, SentAt: m.SentAt}
+	}
+	if err := q.eng.SendBatch(items, make([]string, len(items))); err != nil {
+		return fmt.Errorf("queue %q: add dead letters: %w", q.cfg.Name, err)
+	}
+	return nil
+}
+
+// moveToDeadLetter is the engine's DeadLetter hook: it runs without the
+// engine's lock and returns the records it could not move.
+func (q *Queue) moveToDeadLetter(rs []*engine.Record[map[string]Attribute]) []*engine.Record[map[string]Attribute] {
+	msgs := make([]DeadLetter, len(rs))
+	for i, r := range rs {
+		msgs[i] = DeadLetter{
+			ID: r.ID(), Body: r.Body(), Attributes: r.Meta(), SentAt: r.SentAt(),
+			ReceiveCount: r.ReceiveCount(), Source: q.cfg.Name,
+		}
+	}
+	if err := q.cfg.Redrive.Target.AddDeadLetters(context.Background(), msgs); err != nil {
+		if q.cfg.Logger != nil {
+			q.cfg.Logger.Warn("dead-letter move failed; messages stay in the source queue",
+				"queue", q.cfg.Name, "messages", len(rs), "err", err)
+		}
+		return rs
+	}
+	return nil
+}
