@@ -32,8 +32,6 @@ func (h *recHeap[M]) swap(i, j int) {
 	h.items[j].hidx[h.kind] = int32(j)
 }
 
-func (h *recHeap[M]) len() int { return len(h.items) }
-
 // min returns the first record, or nil.
 func (h *recHeap[M]) min() *Record[M] {
 	if len(h.items) == 0 {

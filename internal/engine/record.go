@@ -43,7 +43,7 @@ type Record[M any] struct {
 	meta M
 
 	sentAt     int64 // unix nanoseconds; retention counts from here
-	firstRecv  int64 // unix nanoseconds of the first receive, 0 before
+	firstRecv  int64 // unix nanoseconds of the first receive, set when recvCount becomes 1
 	lastRecv   int64 // unix nanoseconds of the receive that issued the current handle
 	due        int64 // unix nanoseconds: visible-at (delayed) or visibility deadline (in flight)
 	seq        uint64
@@ -73,7 +73,7 @@ func (r *Record[M]) SentAt() time.Time { return time.Unix(0, r.sentAt) }
 
 // FirstReceivedAt returns the time of the first receive, or the zero Time.
 func (r *Record[M]) FirstReceivedAt() time.Time {
-	if r.firstRecv == 0 {
+	if r.recvCount == 0 {
 		return time.Time{}
 	}
 	return time.Unix(0, r.firstRecv)

@@ -9,13 +9,9 @@ package engine
 type storedSet[M any] struct {
 	head, tail *Record[M] // oldest, newest
 	late       recHeap[M] // kind retentionHeap
-	n          int
 }
 
-func (s *storedSet[M]) len() int { return s.n }
-
 func (s *storedSet[M]) push(r *Record[M]) {
-	s.n++
 	if s.tail != nil && r.sentAt < s.tail.sentAt {
 		r.inList = false
 		s.late.push(r)
@@ -32,7 +28,6 @@ func (s *storedSet[M]) push(r *Record[M]) {
 }
 
 func (s *storedSet[M]) remove(r *Record[M]) {
-	s.n--
 	if !r.inList {
 		s.late.remove(r)
 		return
@@ -67,6 +62,6 @@ func (s *storedSet[M]) clear() {
 		r.older, r.newer = nil, nil
 		r = next
 	}
-	s.head, s.tail, s.n = nil, nil, 0
+	s.head, s.tail = nil, nil
 	s.late.clear()
 }

@@ -1,0 +1,65 @@
+// Package stratus is the map of the stratus library: in-process Go values
+// with the semantics of the AWS application-integration services, and fake
+// time to test them with. This package holds no code; import the packages
+// below.
+//
+// # Packages
+//
+// Available today:
+//
+//   - [github.com/stratus-go/stratus/queue]: a standard queue with the
+//     semantics of an Amazon SQS standard queue: at-least-once delivery,
+//     best-effort order, visibility timeouts, delays, long polling,
+//     batches, dead-letter redrive and retention. Make one with queue.New
+//     and a queue.Config; its zero value is an SQS queue created with no
+//     attributes.
+//   - internal/engine: the message store under queue (visible, delayed
+//     and in-flight messages, receipt handles, one clock timer per queue).
+//     It is internal: import queue, never the engine.
+//
+// Planned, not written yet (no code, no API to rely on):
+//
+//   - fifo: FIFO queues (SQS FIFO)
+//   - pubsub: topics and subscriptions (SNS)
+//   - stream, with stream/consumer, stream/firehose and stream/analytics:
+//     data streams (Kinesis) and the services around them
+//   - mail: email (SES)
+//   - deploy: a deployment-policy simulator (Elastic Beanstalk)
+//   - blob: buckets for large payloads (S3-like)
+//
+// # How they compose
+//
+// Each package returns concrete pointers (*queue.Queue) and declares the
+// small interfaces its callers need (queue.Sender, queue.Receiver,
+// queue.DeadLetterTarget). Packages that feed one another depend on those
+// interfaces, not on each other's types, so either side can be replaced by
+// a fake in a test. Today that is how a queue hands failing messages to its
+// dead-letter queue: Config.Redrive.Target is a queue.DeadLetterTarget, and
+// a *queue.Queue is one.
+//
+// # Time
+//
+// Every Config has a field Clock of type clock.Clock, from
+// github.com/benbjohnson/clock; nil means the real clock. Give every
+// value in a test the same *clock.Mock (clock.NewMock()): its Add then
+// drives visibility timeouts, delays, retention and long-poll waits, so a
+// test can pass 4 days of retention or a 12-hour visibility timeout in
+// microseconds, and nothing in the library reads the time any other way.
+//
+//	clk := clock.NewMock()
+//	q, err := queue.New(queue.Config{VisibilityTimeout: 30 * time.Second, Clock: clk})
+//	// ... send, receive and do not delete ...
+//	clk.Add(31 * time.Second) // the message is visible again
+//
+// Expiry is decided from the clock's time whenever an operation looks, so
+// a receive after Add sees its effect at once. A blocked long poll is woken
+// by a clock timer: a *clock.Mock fires it during Add, running its function
+// in a new goroutine, so wait for the receive's result rather than assume
+// it is there when Add returns. Advance the clock only once the receive is
+// known to be waiting; a wait that starts after the Add counts from the new
+// time.
+//
+// The runnable tour in examples/tour shows all of this on a mock clock:
+//
+//	go run ./examples/tour
+package stratus

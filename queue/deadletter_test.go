@@ -1,0 +1,142 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-go/stratus/queue"
+)
+
+func TestRedriveMovesMessageWhenReceiveCountWouldExceedMax(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk})
+		q := newQueue(t, queue.Config{Name: "work", Clock: clk, Redrive: &queue.Redrive{Target: dlq, MaxReceiveCount: 2}})
+		sentAt := clk.Now()
+		attrs := map[string]queue.Attribute{"k": queue.StringAttribute("v")}
+		id, err := q.Send(ctx, queue.SendInput{Body: "poison", Attributes: attrs})
+		require.NoError(t, err)
+
+		require.Equal(t, 1, receiveOne(t, q).ReceiveCount)
+		advance(clk, 30*time.Second)
+		require.Equal(t, 2, receiveOne(t, q).ReceiveCount)
+		advance(clk, 30*time.Second)
+		// a third receive would exceed 2: the message moves instead
+		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
+		require.Equal(t, queue.Stats{}, stats(t, q))
+		require.Equal(t, 1, stats(t, dlq).Visible)
+
+		m := receiveOne(t, dlq)
+		require.Equal(t, id, m.ID)
+		require.Equal(t, "poison", m.Body)
+		require.Equal(t, attrs, m.Attributes)
+		require.True(t, m.SentAt.Equal(sentAt), "keeps its original sent time")
+		require.Equal(t, 1, m.ReceiveCount)
+	})
+}
+
+func TestRedriveReturnsTheOthersInTheSameReceive(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk})
+		q := newQueue(t, queue.Config{Clock: clk, Redrive: &queue.Redrive{Target: dlq, MaxReceiveCount: 1}})
+		send(t, q, "old")
+		receiveOne(t, q)
+		advance(clk, 30*time.Second)
+		send(t, q, "new")
+		msgs := receive(t, q, queue.ReceiveOptions{MaxMessages: 10})
+		require.Len(t, msgs, 1)
+		require.Equal(t, "new", msgs[0].Body)
+		require.Equal(t, "old", receiveOne(t, dlq).Body)
+	})
+}
+
+func TestDeadLetterRetentionCountsFromOriginalSend(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk, Retention: 2 * time.Hour})
+		q := newQueue(t, queue.Config{Clock: clk, Redrive: &queue.Redrive{Target: dlq, MaxReceiveCount: 1}})
+		send(t, q, "x")
+		receiveOne(t, q)
+		advance(clk, time.Hour)
+		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
+		require.Equal(t, queue.Stats{Visible: 1, AgeOfOldestMessage: time.Hour}, stats(t, dlq))
+		advance(clk, time.Hour-1)
+		require.Equal(t, 1, stats(t, dlq).Visible)
+		advance(clk, 1)
+		require.Equal(t, queue.Stats{}, stats(t, dlq))
+	})
+}
+
+func TestRedriveAllowPolicy(t *testing.T) {
+	deny := newQueue(t, queue.Config{Name: "deny", RedriveAllow: queue.RedriveAllowPolicy{Permission: queue.DenyAll}})
+	_, err := queue.New(queue.Config{Name: "src", Redrive: &queue.Redrive{Target: deny}})
+	require.ErrorIs(t, err, queue.ErrRedriveNotAllowed)
+
+	listed := newQueue(t, queue.Config{Name: "listed", RedriveAllow: queue.RedriveAllowPolicy{Permission: queue.ByQueue, SourceQueues: []string{"a", "b"}}})
+	_, err = queue.New(queue.Config{Name: "c", Redrive: &queue.Redrive{Target: listed}})
+	require.ErrorIs(t, err, queue.ErrRedriveNotAllowed)
+	newQueue(t, queue.Config{Name: "b", Redrive: &queue.Redrive{Target: listed}})
+
+	require.True(t, newQueue(t, queue.Config{}).AllowsRedriveFrom("anyone"))
+	err = listed.AddDeadLetters(ctx, []queue.DeadLetter{{ID: "x", Body: "x", Source: "c"}})
+	require.ErrorIs(t, err, queue.ErrRedriveNotAllowed)
+	require.Equal(t, queue.Stats{}, stats(t, listed))
+}
+
+// failingTarget refuses messages until told otherwise.
+type failingTarget struct {
+	mu     sync.Mutex
+	fail   bool
+	stored []queue.DeadLetter
+}
+
+func (f *failingTarget) AllowsRedriveFrom(string) bool { return true }
+
+func (f *failingTarget) AddDeadLetters(_ context.Context, msgs []queue.DeadLetter) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		return errors.New("target down")
+	}
+	f.stored = append(f.stored, msgs...)
+	return nil
+}
+
+func TestFailedDeadLetterMoveKeepsMessage(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		target := &failingTarget{fail: true}
+		q := newQueue(t, queue.Config{Clock: clk, Redrive: &queue.Redrive{Target: target, MaxReceiveCount: 1}})
+		id := send(t, q, "x")
+		receiveOne(t, q)
+		advance(clk, 30*time.Second)
+		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
+		require.Equal(t, 1, stats(t, q).Visible, "the message stays in the source")
+
+		target.mu.Lock()
+		target.fail = false
+		target.mu.Unlock()
+		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
+		require.Equal(t, queue.Stats{}, stats(t, q))
+		require.Len(t, target.stored, 1)
+		require.Equal(t, id, target.stored[0].ID)
+		require.Equal(t, "queue", target.stored[0].Source)
+		require.Equal(t, 1, target.stored[0].ReceiveCount)
+	})
+}
+
+func TestClosedDeadLetterQueueKeepsMessageInSource(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk})
+		q := newQueue(t, queue.Config{Clock: clk, Redrive: &queue.Redrive{Target: dlq, MaxReceiveCount: 1}})
+		send(t, q, "x")
+		receiveOne(t, q)
+		require.NoError(t, dlq.Close())
+		advance(clk, 30*time.Second)
+		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
+		require.Equal(t, 1, stats(t, q).Visible)
+	})
+}

@@ -1,0 +1,107 @@
+// Package queue is an in-process standard queue with the semantics of an
+// Amazon SQS standard queue: at-least-once delivery, best-effort order,
+// visibility timeouts, delays, long polling, dead-letter redrive and
+// retention, all on an injectable clock.
+//
+// # Semantics
+//
+// Send stores a message and returns its ID (a random UUID). A message is
+// visible at once, or after its delay (the queue's Delay, or the message's
+// own, which wins even when it is 0). Receive returns up to 10 visible
+// messages, oldest first, and hides each for the visibility timeout (the
+// queue's, or the call's); each receive issues a new receipt handle and
+// counts one more receive of the message. A message that is not deleted
+// before its timeout ends becomes visible again and is received again:
+// delivery is at least once.
+//
+// Receive long polls when it has a wait time (the call's WaitTime, else the
+// queue's ReceiveWaitTime): with no message visible it blocks until one is
+// sent, a delay ends or a visibility timeout runs out, and returns as soon as
+// it has at least one message, or empty when the wait ends.
+//
+// Delete takes the latest receipt handle of a message and removes it, even
+// after its visibility timeout ran out, as long as it was not received again
+// since. The handle of an earlier receive deletes nothing and is not an
+// error, as in SQS; neither is deleting twice. ChangeVisibility hides an
+// in-flight message for a new timeout counted from now, for this receipt
+// only; a message can stay hidden at most 12 hours from the receive that
+// issued its handle.
+//
+// With Config.Redrive, a message whose receive count would exceed
+// MaxReceiveCount moves to the dead-letter target instead of being returned.
+// It keeps its ID, body, attributes and sent time, so its retention in the
+// dead-letter queue counts from when it was first sent. A queue's
+// RedriveAllow policy says which queues may use it as their dead-letter
+// queue.
+//
+// A message older than the retention period is gone: never returned, not
+// counted, and its memory released, whether or not anyone calls the queue.
+//
+// # Limits and defaults
+//
+// The zero Config is a queue as SQS CreateQueue makes it with no attributes:
+//
+//	VisibilityTimeout  30 s      (0–12 h; NoVisibilityTimeout for 0)
+//	Delay              0         (0–15 min)
+//	Retention          4 days    (1 min–14 days)
+//	MaxMessageSize     256 KiB   (1 KiB–1 MiB; body + attribute names, types and values)
+//	ReceiveWaitTime    0         (0–20 s)
+//	MaxReceiveCount    10        (1–1,000, with Redrive)
+//	MaxInFlight        120,000   (NoLimit lifts it)
+//
+// A message has a body of at least one character from the set SQS allows
+// and at most 10 attributes, named by the SQS rules (A-Z a-z 0-9 _ - .,
+// at most 256, not starting with AWS. or Amazon., no leading, trailing or
+// doubled period), typed String, Number or Binary with an optional custom
+// label ("Number.float"). A Number has at most 38 significant digits and a
+// magnitude from 10^-128 to 10^126. Batches hold 1–10 entries with distinct
+// IDs of 1–80 characters of [A-Za-z0-9_-]; a SendBatch carries at most
+// MaxMessageSize bytes in all.
+//
+// MD5OfBody and MD5OfAttributes compute the digests SQS reports, on demand.
+//
+// # Errors
+//
+// Every error wraps a sentinel of this package, with the queue's name and
+// the operation: branch with errors.Is. Bad input (ErrEmptyBody,
+// ErrInvalidMessageContents, ErrMessageTooLarge, ErrInvalidAttribute,
+// ErrInvalidParameter, the batch errors) changes nothing. In a batch, a bad
+// entry fails alone, in its result; the whole request fails only for the
+// request-level errors (ErrEmptyBatch, ErrTooManyEntries,
+// ErrInvalidBatchEntryID, ErrBatchEntryIDsNotDistinct, ErrBatchTooLong).
+// Receipt handles: ErrReceiptHandleInvalid (never issued here),
+// ErrReceiptHandleExpired, ErrMessageNotInFlight, ErrVisibilityTooLong.
+// ErrOverLimit, ErrPurgeInProgress and ErrRedriveNotAllowed mirror the SQS
+// errors of the same names. A blocked Receive returns ctx.Err() unwrapped.
+//
+// # Concurrency
+//
+// A Queue is safe for concurrent use. Only Receive blocks, and only while
+// long polling; it returns promptly when its context is done. Internally one
+// mutex guards the queue; bookkeeping is O(log n) per operation at most, with
+// no goroutine or timer per message: one clock timer per queue wakes long
+// polls and releases expired messages. Close wakes blocked receives with
+// ErrClosed; every later call returns ErrClosed.
+//
+// Time comes only from Config.Clock. With a *clock.Mock, Add drives
+// visibility timeouts, delays, retention and long-poll waits.
+//
+// # Differences from AWS
+//
+//   - Short polling considers every message, not a sampled subset of
+//     servers: a short poll returns a message whenever one is visible.
+//   - Purge is immediate: no message sent before it is received after it.
+//     A second purge within 60 s still returns ErrPurgeInProgress.
+//   - ChangeVisibility with the handle of an earlier receive returns
+//     ErrReceiptHandleExpired; SQS's behaviour there is not documented.
+//   - In the dead-letter queue, ReceiveCount starts again from 0, and
+//     AgeOfOldestMessage counts from the original sent time (SQS counts it
+//     from the move).
+//   - The default MaxMessageSize is the classic 256 KiB; SQS now defaults to
+//     1 MiB (set MaxMessageSize to 1<<20 to match).
+//   - Durations need not be whole seconds.
+//   - Stats are exact, not approximate.
+//   - Not implemented: queue attributes changed after creation, message
+//     system attributes such as AWSTraceHeader, fair queues, and
+//     StartMessageMoveTask (moving messages back out of a dead-letter queue).
+package queue
