@@ -135,7 +135,7 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkBatchIDs(len(entries), func(i int) string { return entries[i].ID }); err != nil {
+	if err := checkBatch(entries, func(e *SendBatchEntry) string { return e.ID }); err != nil {
 		return nil, q.errorf("send batch", err)
 	}
 	results := make([]SendBatchResult, len(entries))
@@ -168,21 +168,25 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 	return results, nil
 }
 
-// checkBatchIDs applies the whole-request rules of every batch call.
-func checkBatchIDs(n int, id func(int) string) error {
+// checkBatch applies the whole-request rules of every batch call to the
+// entries' IDs.
+func checkBatch[E any](entries []E, id func(*E) string) error {
+	n := len(entries)
 	switch {
 	case n == 0:
 		return ErrEmptyBatch
 	case n > MaxBatchEntries:
 		return fmt.Errorf("%w: %d entries, at most %d", ErrTooManyEntries, n, MaxBatchEntries)
 	}
-	for i := range n {
-		if !validName(id(i), MaxNameLength) {
-			return fmt.Errorf("%w: %q", ErrInvalidBatchEntryID, id(i))
+	var ids [MaxBatchEntries]string
+	for i := range entries {
+		ids[i] = id(&entries[i])
+		if !validName(ids[i], MaxNameLength) {
+			return fmt.Errorf("%w: %q", ErrInvalidBatchEntryID, ids[i])
 		}
-		for j := range i {
-			if id(j) == id(i) {
-				return fmt.Errorf("%w: %q", ErrBatchEntryIDsNotDistinct, id(i))
+		for _, prev := range ids[:i] {
+			if prev == ids[i] {
+				return fmt.Errorf("%w: %q", ErrBatchEntryIDsNotDistinct, ids[i])
 			}
 		}
 	}
@@ -261,7 +265,7 @@ func (q *Queue) DeleteBatch(ctx context.Context, entries []DeleteBatchEntry) ([]
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkBatchIDs(len(entries), func(i int) string { return entries[i].ID }); err != nil {
+	if err := checkBatch(entries, func(e *DeleteBatchEntry) string { return e.ID }); err != nil {
 		return nil, q.errorf("delete batch", err)
 	}
 	var buf [MaxBatchEntries]string
@@ -311,7 +315,7 @@ func (q *Queue) ChangeVisibilityBatch(ctx context.Context, entries []ChangeVisib
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkBatchIDs(len(entries), func(i int) string { return entries[i].ID }); err != nil {
+	if err := checkBatch(entries, func(e *ChangeVisibilityBatchEntry) string { return e.ID }); err != nil {
 		return nil, q.errorf("change visibility batch", err)
 	}
 	results := make([]BatchResult, len(entries))

@@ -33,8 +33,7 @@ type Config[M, D any] struct {
 
 // core is the part of the engine that does not depend on the type parameters.
 type core struct {
-	seed maphash.Seed // keys receipt-handle checksums
-	ids  idGen        // guarded by Engine.mu
+	seed maphash.Seed // keys receipt-handle checksums; immutable
 }
 
 // Engine stores messages and moves them between delayed, visible and in
@@ -46,8 +45,9 @@ type Engine[M, D any] struct {
 	retention int64
 	fire      func() // e.onTimer, bound once
 
+	core core // immutable
+
 	mu      sync.Mutex
-	core    core
 	closed  bool
 	timer   *clock.Timer // one per engine, made on first use
 	armed   bool         // timer is set to fire at armedAt
@@ -74,7 +74,7 @@ func New[M, D any](cfg Config[M, D]) *Engine[M, D] {
 	e := &Engine[M, D]{
 		cfg:       cfg,
 		retention: int64(cfg.Retention),
-		core:      core{seed: maphash.MakeSeed(), ids: newIDGen()},
+		core:      core{seed: maphash.MakeSeed()},
 		timers:    recHeap[M]{kind: timerHeap},
 		stored:    storedSet[M]{late: recHeap[M]{kind: retentionHeap}},
 	}
@@ -82,7 +82,10 @@ func New[M, D any](cfg Config[M, D]) *Engine[M, D] {
 	return e
 }
 
-func (e *Engine[M, D]) nowLocked() int64 { return e.cfg.Clock.Now().UnixNano() }
+// now reads the clock. Operations read it before taking the lock, so that
+// the lock is held as briefly as possible; a decision made with a reading a
+// little older than another goroutine's is still one the clock allowed.
+func (e *Engine[M, D]) now() int64 { return e.cfg.Clock.Now().UnixNano() }
 
 // Item is one message to store.
 type Item[M any] struct {
@@ -99,38 +102,45 @@ type Item[M any] struct {
 
 // Send stores one message and returns its ID.
 func (e *Engine[M, D]) Send(it Item[M]) (string, error) {
+	now := e.now()
+	r := newItemRecord(now, it)
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		return "", ErrClosed
 	}
-	now := e.nowLocked()
-	id := e.addLocked(now, it).ID()
+	e.addLocked(now, r, it.Delay)
 	e.armLocked(now)
 	e.mu.Unlock()
-	return id, nil
+	return r.id, nil
 }
 
 // SendBatch stores every item, in order, under one lock, and writes each
 // message ID to ids (len(ids) must be len(items)).
 func (e *Engine[M, D]) SendBatch(items []Item[M], ids []string) error {
+	now := e.now()
+	rs := make([]*Record[M], len(items))
+	for i := range items {
+		rs[i] = newItemRecord(now, items[i])
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return ErrClosed
 	}
-	now := e.nowLocked()
-	for i := range items {
-		ids[i] = e.addLocked(now, items[i]).ID()
+	for i, r := range rs {
+		e.addLocked(now, r, items[i].Delay)
+		ids[i] = r.id
 	}
 	e.armLocked(now)
 	return nil
 }
 
-func (e *Engine[M, D]) addLocked(now int64, it Item[M]) *Record[M] {
+// newItemRecord makes the record for it; no lock is needed.
+func newItemRecord[M any](now int64, it Item[M]) *Record[M] {
 	var r *Record[M]
 	if it.ID == "" {
-		r = newRecord[M](e.core.ids)
+		r = newRecord[M]()
 	} else {
 		r = &Record[M]{id: it.ID}
 	}
@@ -138,18 +148,21 @@ func (e *Engine[M, D]) addLocked(now int64, it Item[M]) *Record[M] {
 	if !it.SentAt.IsZero() {
 		r.sentAt = it.SentAt.UnixNano()
 	}
+	return r
+}
+
+func (e *Engine[M, D]) addLocked(now int64, r *Record[M], delay time.Duration) {
 	e.seq++
 	r.seq = e.seq
 	e.attachLocked(r)
-	if it.Delay > 0 {
+	if delay > 0 {
 		r.state = stateDelayed
-		r.due = now + int64(it.Delay)
+		r.due = now + int64(delay)
 		e.timers.push(r)
 		e.delayed++
 	} else {
 		e.makeVisibleLocked(r)
 	}
-	return r
 }
 
 // attachLocked gives r a slot and puts it in the retention heap.
@@ -262,7 +275,7 @@ func (e *Engine[M, D]) onTimer() {
 	if e.closed {
 		return
 	}
-	now := e.nowLocked()
+	now := e.now()
 	e.advanceLocked(now)
 	for w := e.deadlines.min(); w != nil && w.deadline <= now; w = e.deadlines.min() {
 		e.deadlines.remove(w)
@@ -326,12 +339,13 @@ type Stats struct {
 
 // Stats applies what is due and reports the counts.
 func (e *Engine[M, D]) Stats() (Stats, error) {
+	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return Stats{}, ErrClosed
 	}
-	e.advanceLocked(e.nowLocked())
+	e.advanceLocked(now)
 	s := Stats{Visible: e.ready.len(), InFlight: e.inFlight, Delayed: e.delayed}
 	if r := e.stored.min(); r != nil {
 		s.OldestSentAt = r.SentAt()

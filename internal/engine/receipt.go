@@ -69,12 +69,12 @@ func (e *Engine[M, D]) deleteLocked(h string) error {
 // ChangeVisibility hides the in-flight message of handle h for vis from
 // now; 0 makes it visible at once.
 func (e *Engine[M, D]) ChangeVisibility(h string, vis time.Duration) error {
+	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return ErrClosed
 	}
-	now := e.nowLocked()
 	e.advanceLocked(now)
 	err := e.changeLocked(now, h, vis)
 	e.armLocked(now)
@@ -84,12 +84,12 @@ func (e *Engine[M, D]) ChangeVisibility(h string, vis time.Duration) error {
 // ChangeVisibilityBatch changes under one lock; errs[i] is the result for
 // hs[i] with vis[i].
 func (e *Engine[M, D]) ChangeVisibilityBatch(hs []string, vis []time.Duration, errs []error) error {
+	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return ErrClosed
 	}
-	now := e.nowLocked()
 	e.advanceLocked(now)
 	for i, h := range hs {
 		errs[i] = e.changeLocked(now, h, vis[i])

@@ -16,12 +16,12 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 		return dst, err
 	}
 	var moved []*Record[M]
+	now := e.now()
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		return dst, ErrClosed
 	}
-	now := e.nowLocked()
 	e.advanceLocked(now)
 	n := len(dst)
 	dst, moved, over := e.takeLocked(now, max, int64(vis), dst, moved)
@@ -45,6 +45,7 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 		case <-ctx.Done():
 		}
 		moved = moved[:0]
+		now = e.now()
 		e.mu.Lock()
 		if e.closed {
 			e.dropWaiterLocked(w)
@@ -56,7 +57,6 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 			e.mu.Unlock()
 			return dst, err
 		}
-		now = e.nowLocked()
 		e.advanceLocked(now)
 		dst, moved, _ = e.takeLocked(now, max, int64(vis), dst, moved)
 		if len(dst) > n || now >= w.deadline {
@@ -141,7 +141,7 @@ func (e *Engine[M, D]) moveOut(moved []*Record[M]) {
 		e.makeVisibleLocked(r)
 	}
 	if !e.closed {
-		e.armLocked(e.nowLocked())
+		e.armLocked(e.now())
 	}
 }
 

@@ -8,12 +8,12 @@ import (
 // newRecord allocates a record and its generated ID in one allocation: the
 // ID string views bytes that live in the same object, which is never
 // written after this. A send therefore costs one allocation, not two.
-func newRecord[M any](g idGen) *Record[M] {
+func newRecord[M any]() *Record[M] {
 	w := new(struct {
 		r   Record[M]
 		buf [36]byte
 	})
-	g.fill(&w.buf)
+	newID(&w.buf)
 	w.r.id = unsafe.String(&w.buf[0], len(w.buf))
 	return &w.r
 }
