@@ -109,7 +109,7 @@ func (e *Engine[M, D]) Send(it Item[M]) (string, error) {
 		e.mu.Unlock()
 		return "", ErrClosed
 	}
-	e.addLocked(now, r, it.Delay)
+	e.addLocked(now, r, it.Delay, it.SentAt.IsZero())
 	e.armLocked(now)
 	e.mu.Unlock()
 	return r.id, nil
@@ -129,7 +129,7 @@ func (e *Engine[M, D]) SendBatch(items []Item[M], ids []string) error {
 		return ErrClosed
 	}
 	for i, r := range rs {
-		e.addLocked(now, r, items[i].Delay)
+		e.addLocked(now, r, items[i].Delay, items[i].SentAt.IsZero())
 		ids[i] = r.id
 	}
 	e.armLocked(now)
@@ -151,7 +151,14 @@ func newItemRecord[M any](now int64, it Item[M]) *Record[M] {
 	return r
 }
 
-func (e *Engine[M, D]) addLocked(now int64, r *Record[M], delay time.Duration) {
+// addLocked stores r. A fresh message (not one moved in with its own sent
+// time) whose clock reading lost the race for the lock to a later one takes
+// that later time: it was accepted after it. So fresh messages stay in sent
+// order, and on the stored list.
+func (e *Engine[M, D]) addLocked(now int64, r *Record[M], delay time.Duration, fresh bool) {
+	if t := e.stored.tail; fresh && t != nil && r.sentAt < t.sentAt {
+		r.sentAt = t.sentAt
+	}
 	e.seq++
 	r.seq = e.seq
 	e.attachLocked(r)
