@@ -16,7 +16,7 @@ import (
 // The model-based test applies random operations to a queue and to a
 // trivially correct model of SQS standard-queue semantics, and compares them
 // after every step. STRATUS_LONG=1 runs ten times the seeds and four times the
-// operations.
+// operations. FuzzQueueModel drives the same operations from fuzz input.
 
 const modelRetention = time.Hour
 
@@ -74,7 +74,7 @@ func (m *model) stats() queue.Stats {
 
 // pickHandle returns a handle for a delete or change: usually the latest of
 // some message, sometimes an earlier one, sometimes one never issued.
-func (m *model) pickHandle(r *rand.Rand) string {
+func (m *model) pickHandle(r choices) string {
 	var issued []*modelMsg
 	for _, x := range m.msgs {
 		if len(x.handles) > 0 {
@@ -105,7 +105,41 @@ func TestQueueMatchesModel(t *testing.T) {
 	}
 }
 
-func runModel(t *testing.T, clk *clock.Mock, r *rand.Rand, ops int) {
+// choices is where the operations come from: a seeded *rand.Rand, or fuzz
+// input.
+type choices interface {
+	IntN(n int) int
+	Int64N(n int64) int64
+}
+
+// fuzzChoices reads choices from bytes, then zeros.
+type fuzzChoices struct{ data []byte }
+
+func (f *fuzzChoices) next() uint64 {
+	var v uint64
+	for range 4 {
+		v <<= 8
+		if len(f.data) > 0 {
+			v |= uint64(f.data[0])
+			f.data = f.data[1:]
+		}
+	}
+	return v
+}
+func (f *fuzzChoices) IntN(n int) int       { return int(f.next() % uint64(n)) }
+func (f *fuzzChoices) Int64N(n int64) int64 { return int64(f.next() % uint64(n)) }
+
+func FuzzQueueModel(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 1, 0, 0, 0, 30, 0, 0, 0, 60, 0, 0, 0, 90})
+	f.Add([]byte("send receive delete change advance"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		mocked(t, func(t *testing.T, clk *clock.Mock) {
+			runModel(t, clk, &fuzzChoices{data: data}, len(data)/4+1)
+		})
+	})
+}
+
+func runModel(t *testing.T, clk *clock.Mock, r choices, ops int) {
 	q, err := queue.New(queue.Config{Clock: clk, Retention: modelRetention, MaxInFlight: queue.NoLimit})
 	if err != nil {
 		t.Fatal(err)

@@ -352,6 +352,9 @@ func (q *Queue) Purge(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if q.eng.Closed() {
+		return q.errorf("purge", ErrClosed)
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	now := q.cfg.Clock.Now()

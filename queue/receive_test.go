@@ -245,3 +245,24 @@ func TestPerCallVisibilityTimeout(t *testing.T) {
 		require.Equal(t, 4, receiveOne(t, q).ReceiveCount)
 	})
 }
+
+// A receive with visibility 0 leaves the message visible, so another long
+// poll waiting on the queue gets it at once, without the clock moving.
+func TestZeroVisibilityReceiveWakesLongPoll(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		q := newQueue(t, queue.Config{Clock: clk, ReceiveWaitTime: 20 * time.Second})
+		first := receiveAsync(q, ctx, queue.ReceiveOptions{VisibilityTimeout: new(time.Duration(0))})
+		synctest.Wait()
+		second := receiveAsync(q, ctx, queue.ReceiveOptions{})
+		synctest.Wait()
+		send(t, q, "x") // wakes the first waiter only
+		synctest.Wait()
+		require.Equal(t, 1, len(first))
+		require.Equal(t, 1, len(second), "the second waiter was not woken")
+		r1, r2 := <-first, <-second
+		require.NoError(t, r1.err)
+		require.NoError(t, r2.err)
+		require.Equal(t, 1, r1.msgs[0].ReceiveCount)
+		require.Equal(t, 2, r2.msgs[0].ReceiveCount)
+	})
+}

@@ -312,6 +312,13 @@ func (e *Engine[M, D]) Close() {
 	}
 }
 
+// Closed reports whether Close has been called.
+func (e *Engine[M, D]) Closed() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closed
+}
+
 // Purge deletes every message, in flight or not.
 func (e *Engine[M, D]) Purge() error {
 	e.mu.Lock()

@@ -80,16 +80,15 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 
 // takeLocked moves up to max visible records into flight. Records past their
 // receive limit are detached into moved instead. over reports that the
-// in-flight limit stopped it while messages were visible.
+// in-flight limit stopped it while messages were visible. With vis == 0 a
+// taken record is visible again at once: it goes back to the end of the
+// ready list, beyond what this call looks at, and may wake a waiter.
 func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved []*Record[M]) (_ []D, _ []*Record[M], over bool) {
-	for taken := 0; taken < max; {
+	for taken, looked, ready := 0, 0, e.ready.len(); taken < max && looked < ready; looked++ {
 		if e.cfg.MaxInFlight > 0 && e.inFlight >= e.cfg.MaxInFlight {
-			return dst, moved, e.ready.len() > 0
+			return dst, moved, true
 		}
 		r := e.ready.pop()
-		if r == nil {
-			break
-		}
 		r.state = stateGone // off the ready list; set properly below
 		if e.cfg.MaxReceiveCount > 0 && int(r.recvCount) >= e.cfg.MaxReceiveCount {
 			e.stored.remove(r)
@@ -105,11 +104,16 @@ func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved 
 		r.lastRecv = now
 		e.nonce++
 		r.nonce = e.nonce
-		r.state = stateInFlight
-		r.due = now + vis
-		e.timers.push(r)
-		e.inFlight++
-		dst = append(dst, e.cfg.Deliver(r, e.core.encodeHandle(handle{slot: r.slot, seq: r.seq, nonce: r.nonce})))
+		h := e.core.encodeHandle(handle{slot: r.slot, seq: r.seq, nonce: r.nonce})
+		if vis <= 0 {
+			e.makeVisibleLocked(r)
+		} else {
+			r.state = stateInFlight
+			r.due = now + vis
+			e.timers.push(r)
+			e.inFlight++
+		}
+		dst = append(dst, e.cfg.Deliver(r, h))
 		taken++
 	}
 	return dst, moved, false
