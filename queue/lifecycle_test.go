@@ -70,6 +70,18 @@ func TestStatsCountEachState(t *testing.T) {
 		require.NoError(t, err)
 		receive(t, q, queue.ReceiveOptions{MaxMessages: 2})
 		require.Equal(t, queue.Stats{Visible: 3, InFlight: 2, Delayed: 1, AgeOfOldestMessage: 10 * time.Second}, stats(t, q))
+
+		empty := newQueue(t, queue.Config{Clock: clk, Name: "empty"})
+		a := receiveAsync(empty, ctx, queue.ReceiveOptions{WaitTime: new(time.Second)})
+		b := receiveAsync(empty, ctx, queue.ReceiveOptions{WaitTime: new(2 * time.Second)})
+		synctest.Wait()
+		require.Equal(t, queue.Stats{WaitingReceives: 2}, stats(t, empty))
+		advance(clk, time.Second)
+		<-a
+		require.Equal(t, queue.Stats{WaitingReceives: 1}, stats(t, empty))
+		advance(clk, time.Second)
+		<-b
+		require.Equal(t, queue.Stats{}, stats(t, empty))
 	})
 }
 

@@ -374,6 +374,12 @@ type Stats struct {
 	InFlight           int           // ApproximateNumberOfMessagesNotVisible
 	Delayed            int           // ApproximateNumberOfMessagesDelayed
 	AgeOfOldestMessage time.Duration // ApproximateAgeOfOldestMessage; 0 when empty
+
+	// WaitingReceives is how many Receive calls are blocked in a long poll
+	// (no CloudWatch metric has it). A test on a mock clock can wait for it
+	// to be non-zero before moving the clock, so that the wait it means to
+	// end has begun.
+	WaitingReceives int
 }
 
 // Stats reports the queue's counts, exact at the moment of the call. After
@@ -383,7 +389,7 @@ func (q *Queue) Stats() (Stats, error) {
 	if err != nil {
 		return Stats{}, q.errorf("stats", err)
 	}
-	out := Stats{Visible: s.Visible, InFlight: s.InFlight, Delayed: s.Delayed}
+	out := Stats{Visible: s.Visible, InFlight: s.InFlight, Delayed: s.Delayed, WaitingReceives: s.Waiting}
 	if !s.OldestSentAt.IsZero() {
 		out.AgeOfOldestMessage = q.cfg.Clock.Now().Sub(s.OldestSentAt)
 	}

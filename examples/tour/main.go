@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"runtime"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -71,25 +72,28 @@ func main() {
 	fmt.Printf("   received %q from payments-dlq, receive count %d there\n", m.Body, m.ReceiveCount)
 
 	// 4. Long polling: a receive with a wait time blocks until a message
-	// arrives or the wait runs out, instead of returning empty at once.
+	// becomes visible or the wait runs out, instead of returning empty at
+	// once. Here the message is delayed 10 s, and the clock ends the delay.
 	fmt.Println("4. Long polling")
 	jobs := newQueue(queue.Config{Name: "jobs", Clock: clk})
 	defer jobs.Close()
+	if _, err := jobs.Send(ctx, queue.SendInput{Body: "resize image 7", Delay: new(10 * time.Second)}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(`   sent "resize image 7" with a 10 s delay`)
 	type result struct {
 		msgs []queue.Message
 		err  error
 	}
 	done := make(chan result)
 	go func() {
-		msgs, err := jobs.Receive(ctx, queue.ReceiveOptions{WaitTime: new(5 * time.Second)})
+		msgs, err := jobs.Receive(ctx, queue.ReceiveOptions{WaitTime: new(20 * time.Second)})
 		done <- result{msgs, err}
 	}()
-	fmt.Println("   another goroutine starts a receive that waits up to 5 s for a message")
-	// If the send comes first, the receive finds the message at once;
-	// otherwise the send wakes it. Either way it returns the message, and
-	// the clock need not move.
-	send(ctx, jobs, "resize image 7")
-	fmt.Println(`   sent "resize image 7"`)
+	waitForReceiver(jobs) // move the clock only once the receive waits
+	fmt.Println("   another goroutine's receive waits up to 20 s for a message")
+	clk.Add(10 * time.Second)
+	fmt.Println("   the clock moves on 10 s: the delay ends")
 	r := <-done
 	if r.err != nil {
 		log.Fatal(r.err)
@@ -97,7 +101,7 @@ func main() {
 	if len(r.msgs) != 1 {
 		log.Fatalf("jobs: the long poll returned %d messages, want 1", len(r.msgs))
 	}
-	fmt.Printf("   the long poll returned %q\n", r.msgs[0].Body)
+	fmt.Printf("   the waiting receive returned %q\n", r.msgs[0].Body)
 
 	fmt.Printf("Done: %v of fake time passed.\n", clk.Now().Sub(start))
 }
@@ -136,6 +140,21 @@ func receiveOne(ctx context.Context, q *queue.Queue) queue.Message {
 func receiveNone(ctx context.Context, q *queue.Queue) {
 	if msgs := receive(ctx, q); len(msgs) != 0 {
 		log.Fatalf("%s: received %d messages, want none", q.Name(), len(msgs))
+	}
+}
+
+// waitForReceiver returns once a Receive is blocked on q. It yields rather
+// than sleeps: nothing here waits on real time.
+func waitForReceiver(q *queue.Queue) {
+	for {
+		s, err := q.Stats()
+		if err != nil {
+			log.Fatal(err)
+		}
+		if s.WaitingReceives > 0 {
+			return
+		}
+		runtime.Gosched()
 	}
 }
 

@@ -348,6 +348,7 @@ func (e *Engine[M, D]) purgeLocked() {
 // Stats is a snapshot of the engine's counts.
 type Stats struct {
 	Visible, InFlight, Delayed int
+	Waiting                    int       // receives blocked in a long poll
 	OldestSentAt               time.Time // zero when empty
 }
 
@@ -360,7 +361,7 @@ func (e *Engine[M, D]) Stats() (Stats, error) {
 		return Stats{}, ErrClosed
 	}
 	e.advanceLocked(now)
-	s := Stats{Visible: e.ready.len(), InFlight: e.inFlight, Delayed: e.delayed}
+	s := Stats{Visible: e.ready.len(), InFlight: e.inFlight, Delayed: e.delayed, Waiting: len(e.deadlines.items)}
 	if r := e.stored.min(); r != nil {
 		s.OldestSentAt = r.SentAt()
 	}
