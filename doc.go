@@ -56,8 +56,9 @@
 // by a clock timer: a *clock.Mock fires it during Add, running its function
 // in a new goroutine, so wait for the receive's result rather than assume
 // it is there when Add returns. Advance the clock only once the receive is
-// known to be waiting; a wait that starts after the Add counts from the new
-// time.
+// known to be waiting (queue.Stats.WaitingReceives counts them, or use
+// testing/synctest's Wait); a wait that starts after the Add counts from
+// the new time.
 //
 // The runnable tour in examples/tour shows all of this on a mock clock:
 //

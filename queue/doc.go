@@ -84,7 +84,11 @@
 // ErrClosed; every later call returns ErrClosed.
 //
 // Time comes only from Config.Clock. With a *clock.Mock, Add drives
-// visibility timeouts, delays, retention and long-poll waits.
+// visibility timeouts, delays, retention and long-poll waits. The mock runs
+// the queue's timer in a goroutine of its own, so a test waits for a long
+// poll's result rather than assuming it is there when Add returns, and moves
+// the clock only once the receive is waiting: Stats.WaitingReceives says
+// when (testing/synctest's Wait does too).
 //
 // # Differences from AWS
 //
