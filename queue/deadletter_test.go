@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -87,10 +88,11 @@ func TestRedriveAllowPolicy(t *testing.T) {
 	require.Equal(t, queue.Stats{}, stats(t, listed))
 }
 
-// failingTarget refuses messages until told otherwise.
+// failingTarget refuses messages until told otherwise, and counts the calls.
 type failingTarget struct {
 	mu     sync.Mutex
 	fail   bool
+	calls  int
 	stored []queue.DeadLetter
 }
 
@@ -99,6 +101,7 @@ func (f *failingTarget) AllowsRedriveFrom(string) bool { return true }
 func (f *failingTarget) AddDeadLetters(_ context.Context, msgs []queue.DeadLetter) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.calls++
 	if f.fail {
 		return errors.New("target down")
 	}
@@ -106,6 +109,20 @@ func (f *failingTarget) AddDeadLetters(_ context.Context, msgs []queue.DeadLette
 	return nil
 }
 
+func (f *failingTarget) setFail(fail bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = fail
+}
+
+func (f *failingTarget) callCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+// A message whose move fails stays in the source, hidden for a second (it
+// counts as delayed), and moves on a receive after that.
 func TestFailedDeadLetterMoveKeepsMessage(t *testing.T) {
 	mocked(t, func(t *testing.T, clk *clock.Mock) {
 		target := &failingTarget{fail: true}
@@ -114,17 +131,43 @@ func TestFailedDeadLetterMoveKeepsMessage(t *testing.T) {
 		receiveOne(t, q)
 		advance(clk, 30*time.Second)
 		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
-		require.Equal(t, 1, stats(t, q).Visible, "the message stays in the source")
+		require.Equal(t, queue.Stats{Delayed: 1, AgeOfOldestMessage: 30 * time.Second}, stats(t, q), "the message stays in the source")
+		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
+		require.Equal(t, 1, target.callCount(), "no retry before a second has passed")
 
-		target.mu.Lock()
-		target.fail = false
-		target.mu.Unlock()
+		target.setFail(false)
+		advance(clk, time.Second)
+		require.Equal(t, 1, stats(t, q).Visible)
 		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
 		require.Equal(t, queue.Stats{}, stats(t, q))
 		require.Len(t, target.stored, 1)
 		require.Equal(t, id, target.stored[0].ID)
 		require.Equal(t, "queue", target.stored[0].Source)
 		require.Equal(t, 1, target.stored[0].ReceiveCount)
+	})
+}
+
+// A long poll on a queue whose dead-letter target keeps failing tries the
+// move once a second, not in a loop.
+func TestFailingDeadLetterTargetDoesNotSpinLongPoll(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		target := &failingTarget{fail: true}
+		q := newQueue(t, queue.Config{Clock: clk, VisibilityTimeout: time.Second, Redrive: &queue.Redrive{Target: target, MaxReceiveCount: 1}})
+		send(t, q, "x")
+		receiveOne(t, q)
+		advance(clk, time.Second)
+		out := receiveAsync(q, ctx, queue.ReceiveOptions{WaitTime: new(5 * time.Second)})
+		synctest.Wait()
+		require.Equal(t, 1, target.callCount())
+		for i := 2; i <= 5; i++ {
+			advance(clk, time.Second)
+			require.Equal(t, i, target.callCount())
+		}
+		advance(clk, time.Second)
+		res := <-out
+		require.NoError(t, res.err)
+		require.Empty(t, res.msgs)
+		require.Equal(t, 1, stats(t, q).Delayed)
 	})
 }
 
@@ -137,6 +180,6 @@ func TestClosedDeadLetterQueueKeepsMessageInSource(t *testing.T) {
 		require.NoError(t, dlq.Close())
 		advance(clk, 30*time.Second)
 		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
-		require.Equal(t, 1, stats(t, q).Visible)
+		require.Equal(t, 1, stats(t, q).Delayed, "kept, to try again in a second")
 	})
 }

@@ -26,10 +26,18 @@ type Config[M, D any] struct {
 
 	// DeadLetter moves records out; it runs without the lock, after the
 	// receive that found them, and returns the records it could not move:
-	// those go back into the engine, visible, so nothing is lost. Required
-	// when MaxReceiveCount > 0.
+	// those go back into the engine, hidden for DeadLetterRetry, so nothing
+	// is lost and a failing target is not called in a loop. Required when
+	// MaxReceiveCount > 0.
 	DeadLetter func(rs []*Record[M]) (failed []*Record[M])
+
+	// Selector is the selection policy; nil means arrival order.
+	Selector Selector[M]
 }
+
+// DeadLetterRetry is how long a record whose dead-letter move failed stays
+// hidden before a receive tries to move it again.
+const DeadLetterRetry = time.Second
 
 // core is the part of the engine that does not depend on the type parameters.
 type core struct {
@@ -38,12 +46,21 @@ type core struct {
 
 // Engine stores messages and moves them between delayed, visible and in
 // flight on one clock. Every method is safe for concurrent use; all state is
-// guarded by mu, and no method calls out (to DeadLetter, to the clock's
-// timers) while holding it, except Deliver, which is the engine's own code.
+// guarded by mu. The only code called with mu held is the engine's own, the
+// package's Deliver and Selector, and the clock (Now, AfterFunc, Reset);
+// DeadLetter, which may call another engine, runs without it.
+//
+// Times are int64 nanoseconds on the Unix scale, measured as the clock's
+// reading at New plus the (monotonic, for the real clock) time elapsed since,
+// so a step of the wall clock does not end timeouts early. Under the lock
+// they never go backwards (latest), whatever order readings taken before the
+// lock arrive in.
 type Engine[M, D any] struct {
 	cfg       Config[M, D]
 	retention int64
 	fire      func() // e.onTimer, bound once
+	base      time.Time
+	baseNanos int64
 
 	core core // immutable
 
@@ -52,13 +69,15 @@ type Engine[M, D any] struct {
 	timer   *clock.Timer // one per engine, made on first use
 	armed   bool         // timer is set to fire at armedAt
 	armedAt int64
+	latest  int64  // the latest time any operation has acted at
+	purges  uint64 // how many purges so far
 
 	slots []*Record[M] // receipt handles name a slot; nil = free
 	free  []uint32     // free slots
 	seq   uint64       // last record serial
 	nonce uint64       // last receive serial
 
-	ready    arrivalList[M] // visible records
+	ready    Selector[M]    // visible records
 	timers   recHeap[M]     // delayed and in-flight records by due
 	stored   storedSet[M]   // every record by sentAt, for retention and age
 	delayed  int
@@ -77,7 +96,14 @@ func New[M, D any](cfg Config[M, D]) *Engine[M, D] {
 		core:      core{seed: maphash.MakeSeed()},
 		timers:    recHeap[M]{kind: timerHeap},
 		stored:    storedSet[M]{late: recHeap[M]{kind: retentionHeap}},
+		ready:     cfg.Selector,
 	}
+	if e.ready == nil {
+		e.ready = &arrivalOrder[M]{}
+	}
+	e.base = cfg.Clock.Now()
+	e.baseNanos = e.base.UnixNano()
+	e.latest = e.baseNanos
 	e.fire = e.onTimer
 	return e
 }
@@ -85,7 +111,20 @@ func New[M, D any](cfg Config[M, D]) *Engine[M, D] {
 // now reads the clock. Operations read it before taking the lock, so that
 // the lock is held as briefly as possible; a decision made with a reading a
 // little older than another goroutine's is still one the clock allowed.
-func (e *Engine[M, D]) now() int64 { return e.cfg.Clock.Now().UnixNano() }
+func (e *Engine[M, D]) now() int64 {
+	return e.baseNanos + int64(e.cfg.Clock.Now().Sub(e.base))
+}
+
+// tickLocked returns now, or the latest time the engine has acted at if that
+// is later: a reading taken before the lock may be older than one taken
+// after it by another goroutine that got the lock first.
+func (e *Engine[M, D]) tickLocked(now int64) int64 {
+	if now < e.latest {
+		return e.latest
+	}
+	e.latest = now
+	return now
+}
 
 // Item is one message to store.
 type Item[M any] struct {
@@ -103,12 +142,13 @@ type Item[M any] struct {
 // Send stores one message and returns its ID.
 func (e *Engine[M, D]) Send(it Item[M]) (string, error) {
 	now := e.now()
-	r := newItemRecord(now, it)
+	r := newItemRecord(it)
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		return "", ErrClosed
 	}
+	now = e.tickLocked(now)
 	e.addLocked(now, r, it.Delay, it.SentAt.IsZero())
 	e.armLocked(now)
 	e.mu.Unlock()
@@ -121,13 +161,14 @@ func (e *Engine[M, D]) SendBatch(items []Item[M], ids []string) error {
 	now := e.now()
 	rs := make([]*Record[M], len(items))
 	for i := range items {
-		rs[i] = newItemRecord(now, items[i])
+		rs[i] = newItemRecord(items[i])
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return ErrClosed
 	}
+	now = e.tickLocked(now)
 	for i, r := range rs {
 		e.addLocked(now, r, items[i].Delay, items[i].SentAt.IsZero())
 		ids[i] = r.id
@@ -137,14 +178,14 @@ func (e *Engine[M, D]) SendBatch(items []Item[M], ids []string) error {
 }
 
 // newItemRecord makes the record for it; no lock is needed.
-func newItemRecord[M any](now int64, it Item[M]) *Record[M] {
+func newItemRecord[M any](it Item[M]) *Record[M] {
 	var r *Record[M]
 	if it.ID == "" {
 		r = newRecord[M]()
 	} else {
 		r = &Record[M]{id: it.ID}
 	}
-	r.body, r.meta, r.sentAt, r.hidx = it.Body, it.Meta, now, [2]int32{-1, -1}
+	r.body, r.meta, r.hidx = it.Body, it.Meta, [2]int32{-1, -1}
 	if !it.SentAt.IsZero() {
 		r.sentAt = it.SentAt.UnixNano()
 	}
@@ -152,12 +193,11 @@ func newItemRecord[M any](now int64, it Item[M]) *Record[M] {
 }
 
 // addLocked stores r. A fresh message (not one moved in with its own sent
-// time) whose clock reading lost the race for the lock to a later one takes
-// that later time: it was accepted after it. So fresh messages stay in sent
-// order, and on the stored list.
+// time) is stamped with the engine's time, so fresh messages stay in sent
+// order, on the stored list.
 func (e *Engine[M, D]) addLocked(now int64, r *Record[M], delay time.Duration, fresh bool) {
-	if t := e.stored.tail; fresh && t != nil && r.sentAt < t.sentAt {
-		r.sentAt = t.sentAt
+	if fresh {
+		r.sentAt = now
 	}
 	e.seq++
 	r.seq = e.seq
@@ -187,7 +227,7 @@ func (e *Engine[M, D]) attachLocked(r *Record[M]) {
 
 func (e *Engine[M, D]) makeVisibleLocked(r *Record[M]) {
 	r.state = stateVisible
-	e.ready.push(r)
+	e.ready.Add(r)
 	e.waiting.wake(1)
 }
 
@@ -196,13 +236,13 @@ func (e *Engine[M, D]) makeVisibleLocked(r *Record[M]) {
 func (e *Engine[M, D]) detachLocked(r *Record[M]) {
 	switch r.state {
 	case stateVisible:
-		e.ready.remove(r)
+		e.ready.Remove(r)
 	case stateDelayed:
 		e.timers.remove(r)
 		e.delayed--
 	case stateInFlight:
 		e.timers.remove(r)
-		e.leaveFlightLocked()
+		e.leaveFlightLocked(r)
 	}
 	e.stored.remove(r)
 	e.slots[r.slot] = nil
@@ -216,11 +256,12 @@ func (e *Engine[M, D]) dropLocked(r *Record[M]) {
 	r.release()
 }
 
-// leaveFlightLocked counts one record out of flight; when that brings the
-// engine back under its in-flight limit, a waiter may now take a message.
-func (e *Engine[M, D]) leaveFlightLocked() {
+// leaveFlightLocked counts r out of flight; when that brings the engine back
+// under its in-flight limit, a waiter may now take a message.
+func (e *Engine[M, D]) leaveFlightLocked(r *Record[M]) {
 	e.inFlight--
-	if e.cfg.MaxInFlight > 0 && e.inFlight == e.cfg.MaxInFlight-1 && e.ready.len() > 0 {
+	e.ready.Release(r)
+	if e.cfg.MaxInFlight > 0 && e.inFlight == e.cfg.MaxInFlight-1 && e.ready.Len() > 0 {
 		e.waiting.wake(1)
 	}
 }
@@ -236,7 +277,7 @@ func (e *Engine[M, D]) advanceLocked(now int64) {
 		if r.state == stateDelayed {
 			e.delayed--
 		} else {
-			e.leaveFlightLocked()
+			e.leaveFlightLocked(r)
 		}
 		e.makeVisibleLocked(r)
 	}
@@ -282,7 +323,7 @@ func (e *Engine[M, D]) onTimer() {
 	if e.closed {
 		return
 	}
-	now := e.now()
+	now := e.tickLocked(e.now())
 	e.advanceLocked(now)
 	for w := e.deadlines.min(); w != nil && w.deadline <= now; w = e.deadlines.min() {
 		e.deadlines.remove(w)
@@ -339,10 +380,11 @@ func (e *Engine[M, D]) purgeLocked() {
 	clear(e.slots)
 	e.slots = e.slots[:0]
 	e.free = e.free[:0]
-	e.ready.clear()
+	e.ready.Clear()
 	e.timers.clear()
 	e.stored.clear()
 	e.delayed, e.inFlight = 0, 0
+	e.purges++
 }
 
 // Stats is a snapshot of the engine's counts.
@@ -360,8 +402,9 @@ func (e *Engine[M, D]) Stats() (Stats, error) {
 	if e.closed {
 		return Stats{}, ErrClosed
 	}
+	now = e.tickLocked(now)
 	e.advanceLocked(now)
-	s := Stats{Visible: e.ready.len(), InFlight: e.inFlight, Delayed: e.delayed, Waiting: len(e.deadlines.items)}
+	s := Stats{Visible: e.ready.Len(), InFlight: e.inFlight, Delayed: e.delayed, Waiting: len(e.deadlines.items)}
 	if r := e.stored.min(); r != nil {
 		s.OldestSentAt = r.SentAt()
 	}

@@ -45,7 +45,7 @@ func (e *Engine[M, D]) invariants(t *testing.T) (stored int) {
 			t.Fatalf("stored record in state %d", r.state)
 		}
 	}
-	require.Equal(t, visible, e.ready.len())
+	require.Equal(t, visible, e.ready.Len())
 	require.Equal(t, delayed, e.delayed)
 	require.Equal(t, inFlight, e.inFlight)
 	require.Equal(t, delayed+inFlight, len(e.timers.items))

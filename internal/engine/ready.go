@@ -1,17 +1,41 @@
 package engine
 
-// arrivalList holds the visible records in the order they became visible:
-// the standard queue's best-effort order. It is intrusive (the links live in
-// the record), so push, pop and removal from the middle are O(1) and free of
+// Selector holds the visible records and decides which one a receive gets
+// next: the selection policy, the one thing a standard and a FIFO queue do
+// differently. The engine tells it of every change, with its lock held:
+//
+//   - Add: r has become visible (sent, its delay ended, or back from flight).
+//   - Remove: r, visible, leaves the engine (deleted, expired, purged).
+//   - Take: a receive wants the next record; the selector removes and
+//     returns it, or returns nil when none may be received now.
+//   - Release: r, returned by Take, is no longer in flight, for whatever
+//     reason (deleted, expired, moved out, or visible again, in which case
+//     Add follows). A FIFO selector keeps r's group blocked until then.
+//   - Clear: every record is gone (purge, close).
+//
+// Len is the number of visible records, receivable or not. A selector may use
+// the record's prev and next links.
+type Selector[M any] interface {
+	Add(r *Record[M])
+	Remove(r *Record[M])
+	Take() *Record[M]
+	Release(r *Record[M])
+	Len() int
+	Clear()
+}
+
+// arrivalOrder is the standard queue's selector: visible records in the
+// order they became visible, best effort, none ever blocked. It is intrusive
+// (the links live in the record), so every operation is O(1) and free of
 // allocation.
-type arrivalList[M any] struct {
+type arrivalOrder[M any] struct {
 	head, tail *Record[M]
 	n          int
 }
 
-func (l *arrivalList[M]) len() int { return l.n }
+func (l *arrivalOrder[M]) Len() int { return l.n }
 
-func (l *arrivalList[M]) push(r *Record[M]) {
+func (l *arrivalOrder[M]) Add(r *Record[M]) {
 	r.prev, r.next = l.tail, nil
 	if l.tail == nil {
 		l.head = r
@@ -22,17 +46,17 @@ func (l *arrivalList[M]) push(r *Record[M]) {
 	l.n++
 }
 
-// pop removes and returns the oldest record, or nil.
-func (l *arrivalList[M]) pop() *Record[M] {
+func (l *arrivalOrder[M]) Take() *Record[M] {
 	r := l.head
 	if r != nil {
-		l.remove(r)
+		l.Remove(r)
 	}
 	return r
 }
 
-// remove unlinks r, which must be in the list.
-func (l *arrivalList[M]) remove(r *Record[M]) {
+func (l *arrivalOrder[M]) Release(*Record[M]) {}
+
+func (l *arrivalOrder[M]) Remove(r *Record[M]) {
 	if r.prev == nil {
 		l.head = r.next
 	} else {
@@ -47,12 +71,12 @@ func (l *arrivalList[M]) remove(r *Record[M]) {
 	l.n--
 }
 
-// clear empties the list, unlinking every record so none pins another.
-func (l *arrivalList[M]) clear() {
+// Clear empties the list, unlinking every record so none pins another.
+func (l *arrivalOrder[M]) Clear() {
 	for r := l.head; r != nil; {
 		next := r.next
 		r.prev, r.next = nil, nil
 		r = next
 	}
-	*l = arrivalList[M]{}
+	*l = arrivalOrder[M]{}
 }

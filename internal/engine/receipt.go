@@ -2,7 +2,7 @@ package engine
 
 import "time"
 
-// Result is the outcome of one receipt-handle operation in a batch.
+// lookup is what a receipt handle names.
 type lookup int
 
 const (
@@ -75,6 +75,7 @@ func (e *Engine[M, D]) ChangeVisibility(h string, vis time.Duration) error {
 	if e.closed {
 		return ErrClosed
 	}
+	now = e.tickLocked(now)
 	e.advanceLocked(now)
 	err := e.changeLocked(now, h, vis)
 	e.armLocked(now)
@@ -90,6 +91,7 @@ func (e *Engine[M, D]) ChangeVisibilityBatch(hs []string, vis []time.Duration, e
 	if e.closed {
 		return ErrClosed
 	}
+	now = e.tickLocked(now)
 	e.advanceLocked(now)
 	for i, h := range hs {
 		errs[i] = e.changeLocked(now, h, vis[i])
@@ -114,7 +116,7 @@ func (e *Engine[M, D]) changeLocked(now int64, h string, vis time.Duration) erro
 	}
 	if vis <= 0 {
 		e.timers.remove(r)
-		e.leaveFlightLocked()
+		e.leaveFlightLocked(r)
 		e.makeVisibleLocked(r)
 		return nil
 	}

@@ -22,13 +22,15 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 		e.mu.Unlock()
 		return dst, ErrClosed
 	}
+	now = e.tickLocked(now)
 	e.advanceLocked(now)
+	purges := e.purges
 	n := len(dst)
 	dst, moved, over := e.takeLocked(now, max, int64(vis), dst, moved)
 	if len(dst) > n || wait <= 0 {
 		e.armLocked(now)
 		e.mu.Unlock()
-		e.moveOut(moved)
+		e.moveOut(moved, purges)
 		if over && len(dst) == n {
 			return dst, ErrOverLimit
 		}
@@ -37,7 +39,7 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 	w := e.addWaiterLocked(now + int64(wait))
 	e.armLocked(now)
 	e.mu.Unlock()
-	e.moveOut(moved)
+	e.moveOut(moved, purges)
 
 	for {
 		select {
@@ -57,13 +59,15 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 			e.mu.Unlock()
 			return dst, err
 		}
+		now = e.tickLocked(now)
 		e.advanceLocked(now)
+		purges = e.purges
 		dst, moved, _ = e.takeLocked(now, max, int64(vis), dst, moved)
 		if len(dst) > n || now >= w.deadline {
 			e.dropWaiterLocked(w)
 			e.armLocked(now)
 			e.mu.Unlock()
-			e.moveOut(moved)
+			e.moveOut(moved, purges)
 			return dst, nil
 		}
 		if !w.queued {
@@ -74,26 +78,30 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 		}
 		e.armLocked(now)
 		e.mu.Unlock()
-		e.moveOut(moved)
+		e.moveOut(moved, purges)
 	}
 }
 
 // takeLocked moves up to max visible records into flight. Records past their
 // receive limit are detached into moved instead. over reports that the
 // in-flight limit stopped it while messages were visible. With vis == 0 a
-// taken record is visible again at once: it goes back to the end of the
-// ready list, beyond what this call looks at, and may wake a waiter.
+// taken record is visible again at once: it goes back to the selector,
+// beyond what this call looks at, and may wake a waiter.
 func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved []*Record[M]) (_ []D, _ []*Record[M], over bool) {
-	for taken, looked, ready := 0, 0, e.ready.len(); taken < max && looked < ready; looked++ {
+	for taken, looked, visible := 0, 0, e.ready.Len(); taken < max && looked < visible; looked++ {
 		if e.cfg.MaxInFlight > 0 && e.inFlight >= e.cfg.MaxInFlight {
 			return dst, moved, true
 		}
-		r := e.ready.pop()
-		r.state = stateGone // off the ready list; set properly below
+		r := e.ready.Take()
+		if r == nil {
+			break
+		}
 		if e.cfg.MaxReceiveCount > 0 && int(r.recvCount) >= e.cfg.MaxReceiveCount {
+			e.ready.Release(r)
 			e.stored.remove(r)
 			e.slots[r.slot] = nil
 			e.free = append(e.free, r.slot)
+			r.state = stateGone
 			moved = append(moved, r)
 			continue
 		}
@@ -106,6 +114,7 @@ func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved 
 		r.nonce = e.nonce
 		h := e.core.encodeHandle(handle{slot: r.slot, seq: r.seq, nonce: r.nonce})
 		if vis <= 0 {
+			e.ready.Release(r)
 			e.makeVisibleLocked(r)
 		} else {
 			r.state = stateInFlight
@@ -119,9 +128,12 @@ func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved 
 	return dst, moved, false
 }
 
-// moveOut hands detached records to DeadLetter and takes back, visible, the
-// ones it could not move. It must be called without the lock.
-func (e *Engine[M, D]) moveOut(moved []*Record[M]) {
+// moveOut hands detached records to DeadLetter. The ones it could not move
+// come back hidden for DeadLetterRetry (counted as delayed), so a failing
+// target is retried later, not in a loop; unless the engine was purged or
+// closed since they were taken (purges), in which case they are dropped
+// with everything else. It must be called without the lock.
+func (e *Engine[M, D]) moveOut(moved []*Record[M], purges uint64) {
 	if len(moved) == 0 {
 		return
 	}
@@ -134,19 +146,24 @@ func (e *Engine[M, D]) moveOut(moved []*Record[M]) {
 	if len(failed) == 0 {
 		return
 	}
+	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, r := range failed {
-		if e.closed {
+	if e.closed || e.purges != purges {
+		for _, r := range failed {
 			r.release()
-			continue
 		}
+		return
+	}
+	now = e.tickLocked(now)
+	for _, r := range failed {
 		e.attachLocked(r)
-		e.makeVisibleLocked(r)
+		r.state = stateDelayed
+		r.due = now + int64(DeadLetterRetry)
+		e.timers.push(r)
+		e.delayed++
 	}
-	if !e.closed {
-		e.armLocked(e.now())
-	}
+	e.armLocked(now)
 }
 
 func contains[M any](rs []*Record[M], r *Record[M]) bool {
@@ -186,7 +203,7 @@ func (e *Engine[M, D]) dropWaiterLocked(w *waiter) {
 	case <-w.ch:
 	default:
 	}
-	if e.ready.len() > 0 && !e.closed {
+	if e.ready.Len() > 0 && !e.closed {
 		e.waiting.wake(1)
 	}
 	if len(e.spare) < 64 {
