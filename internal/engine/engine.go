@@ -77,9 +77,9 @@ type Engine[M, D any] struct {
 	seq   uint64       // last record serial
 	nonce uint64       // last receive serial
 
-	ready    Selector[M]    // visible records
-	timers   recHeap[M]     // delayed and in-flight records by due
-	stored   storedSet[M]   // every record by sentAt, for retention and age
+	ready    Selector[M]  // visible records
+	timers   recHeap[M]   // delayed and in-flight records by due
+	stored   storedSet[M] // every record by sentAt, for retention and age
 	delayed  int
 	inFlight int
 
