@@ -3,6 +3,7 @@ package queue
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -147,8 +148,15 @@ func invalid(field string, value any, want string) error {
 	return fmt.Errorf("%w: %s = %v, want %s", ErrInvalidConfig, field, value, want)
 }
 
-// resolve applies the defaults in one place and checks every field.
+// resolve applies the defaults in one place and checks every field. The
+// result shares nothing the caller can change: Redrive and
+// RedriveAllow.SourceQueues are copied.
 func resolve(c Config) (resolved, error) {
+	if c.Redrive != nil {
+		rd := *c.Redrive
+		c.Redrive = &rd
+	}
+	c.RedriveAllow.SourceQueues = slices.Clone(c.RedriveAllow.SourceQueues)
 	r := resolved{Config: c}
 	if r.Name == "" {
 		r.Name = "queue"

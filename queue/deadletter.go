@@ -35,27 +35,52 @@ type DeadLetterTarget interface {
 // the queue named source use it as a dead-letter queue.
 func (q *Queue) AllowsRedriveFrom(source string) bool { return q.cfg.RedriveAllow.allows(source) }
 
-// AddDeadLetters stores messages moved from a source queue, visible at once.
-// Each keeps its ID, body, attributes and sent time, so its retention here
-// counts from when it was first sent, as with SQS standard queues; its
-// ReceiveCount here starts again from 0. It does not block. It returns
-// ErrRedriveNotAllowed when the policy refuses a source, and ErrClosed after
-// Close; then nothing is stored.
+// AddDeadLetters stores messages moved from a source queue, visible at once,
+// all or none. Each keeps its ID, body, attributes (copied) and sent time, so
+// its retention here counts from when it was first sent, as with SQS
+// standard queues (a zero SentAt means now); its ReceiveCount here starts
+// again from 0. It does not block.
+//
+// Every message must have a non-empty ID, distinct within the call, and be a
+// message some queue could hold: a body and attributes Send would accept, at
+// most MaxMaxMessageSize bytes in all (a dead-letter queue takes what its
+// sources held, whatever its own MaxMessageSize). Otherwise it returns
+// ErrInvalidParameter, or the error Send would give, naming the message; it
+// returns ErrRedriveNotAllowed when the policy refuses a source, and
+// ErrClosed after Close. On any error nothing is stored.
 func (q *Queue) AddDeadLetters(ctx context.Context, msgs []DeadLetter) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	items := make([]engine.Item[map[string]Attribute], len(msgs))
+	ids := make(map[string]struct{}, len(msgs))
 	for i, m := range msgs {
 		if !q.AllowsRedriveFrom(m.Source) {
 			return fmt.Errorf("queue %q: add dead letters from %q: %w", q.cfg.Name, m.Source, ErrRedriveNotAllowed)
 		}
-		items[i] = engine.Item[map[string]Attribute]{Body: m.Body, Meta: m.Attributes, ID: m.ID, SentAt: m.SentAt}
+		if err := checkDeadLetter(m, ids); err != nil {
+			return fmt.Errorf("queue %q: add dead letters: message %d: %w", q.cfg.Name, i, err)
+		}
+		items[i] = engine.Item[map[string]Attribute]{Body: m.Body, Meta: copyAttributes(m.Attributes), ID: m.ID, SentAt: m.SentAt}
 	}
 	if err := q.eng.SendBatch(items, make([]string, len(items))); err != nil {
 		return fmt.Errorf("queue %q: add dead letters: %w", q.cfg.Name, err)
 	}
 	return nil
+}
+
+// checkDeadLetter validates one moved message; ids holds the IDs seen so far
+// in the call, and gains m's.
+func checkDeadLetter(m DeadLetter, ids map[string]struct{}) error {
+	if m.ID == "" {
+		return fmt.Errorf("%w: empty ID", ErrInvalidParameter)
+	}
+	if _, dup := ids[m.ID]; dup {
+		return fmt.Errorf("%w: ID %q given twice", ErrInvalidParameter, m.ID)
+	}
+	ids[m.ID] = struct{}{}
+	_, err := checkMessage(m.Body, m.Attributes, MaxMaxMessageSize)
+	return err
 }
 
 // moveToDeadLetter is the engine's DeadLetter hook: it runs without the

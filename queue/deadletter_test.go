@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -181,5 +182,87 @@ func TestClosedDeadLetterQueueKeepsMessageInSource(t *testing.T) {
 		advance(clk, 30*time.Second)
 		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
 		require.Equal(t, 1, stats(t, q).Delayed, "kept, to try again in a second")
+	})
+}
+
+// Without MaxReceiveCount a message gets ten receives, as in SQS; the
+// eleventh moves it.
+func TestRedriveDefaultMaxReceiveCountIsTen(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk})
+		q := newQueue(t, queue.Config{Clock: clk, VisibilityTimeout: time.Second, Redrive: &queue.Redrive{Target: dlq}})
+		send(t, q, "x")
+		for i := 1; i <= 10; i++ {
+			require.Equal(t, i, receiveOne(t, q).ReceiveCount)
+			advance(clk, time.Second)
+		}
+		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
+		require.Equal(t, 1, stats(t, dlq).Visible)
+	})
+}
+
+// AddDeadLetters takes all or none: one bad message refuses the call, and
+// the good ones before it are not stored.
+func TestAddDeadLettersRejectsBadInputAndStoresNothing(t *testing.T) {
+	good := queue.DeadLetter{ID: "ok", Body: "fine", Source: "src"}
+	tests := []struct {
+		name string
+		bad  queue.DeadLetter
+		err  error
+	}{
+		{"empty ID", queue.DeadLetter{Body: "x", Source: "src"}, queue.ErrInvalidParameter},
+		{"repeated ID", queue.DeadLetter{ID: "ok", Body: "x", Source: "src"}, queue.ErrInvalidParameter},
+		{"empty body", queue.DeadLetter{ID: "b", Source: "src"}, queue.ErrEmptyBody},
+		{"bad character", queue.DeadLetter{ID: "b", Body: "\x00", Source: "src"}, queue.ErrInvalidMessageContents},
+		{"over 1 MiB", queue.DeadLetter{ID: "b", Body: strings.Repeat("x", queue.MaxMaxMessageSize+1), Source: "src"}, queue.ErrMessageTooLarge},
+		{"bad attribute", queue.DeadLetter{ID: "b", Body: "x", Source: "src", Attributes: map[string]queue.Attribute{"AWS.x": queue.StringAttribute("v")}}, queue.ErrInvalidAttribute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dlq := newQueue(t, queue.Config{Name: "dlq"})
+			err := dlq.AddDeadLetters(ctx, []queue.DeadLetter{good, tt.bad})
+			require.ErrorIs(t, err, tt.err)
+			require.Contains(t, err.Error(), "message 1")
+			require.Equal(t, queue.Stats{}, stats(t, dlq))
+		})
+	}
+
+	// a dead-letter queue takes messages up to 1 MiB whatever its own limit
+	dlq := newQueue(t, queue.Config{Name: "dlq", MaxMessageSize: queue.MinMaxMessageSize})
+	require.NoError(t, dlq.AddDeadLetters(ctx, []queue.DeadLetter{{ID: "big", Body: strings.Repeat("x", queue.MaxMaxMessageSize), Source: "src"}}))
+	require.Equal(t, 1, stats(t, dlq).Visible)
+}
+
+func TestAddDeadLettersCopiesAttributes(t *testing.T) {
+	dlq := newQueue(t, queue.Config{Name: "dlq"})
+	attrs := map[string]queue.Attribute{"k": queue.StringAttribute("v"), "b": queue.BinaryAttribute([]byte{1})}
+	require.NoError(t, dlq.AddDeadLetters(ctx, []queue.DeadLetter{{ID: "id", Body: "x", Source: "src", Attributes: attrs}}))
+	attrs["k"] = queue.StringAttribute("changed")
+	attrs["b"].BinaryValue[0] = 9
+	m := receiveOne(t, dlq)
+	require.Equal(t, "v", m.Attributes["k"].StringValue)
+	require.Equal(t, []byte{1}, m.Attributes["b"].BinaryValue)
+}
+
+// New copies what the Config points to: changing the caller's Redrive or
+// SourceQueues afterwards changes nothing.
+func TestConfigIsCopiedAtNew(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		sources := []string{"work"}
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk, RedriveAllow: queue.RedriveAllowPolicy{Permission: queue.ByQueue, SourceQueues: sources}})
+		other := newQueue(t, queue.Config{Name: "other", Clock: clk})
+		rd := &queue.Redrive{Target: dlq, MaxReceiveCount: 1}
+		q := newQueue(t, queue.Config{Name: "work", Clock: clk, Redrive: rd})
+		sources[0] = "someone-else"
+		rd.Target, rd.MaxReceiveCount = other, 5
+
+		require.True(t, dlq.AllowsRedriveFrom("work"))
+		require.False(t, dlq.AllowsRedriveFrom("someone-else"))
+		send(t, q, "x")
+		receiveOne(t, q)
+		advance(clk, 30*time.Second)
+		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
+		require.Equal(t, 1, stats(t, dlq).Visible)
+		require.Equal(t, queue.Stats{}, stats(t, other))
 	})
 }

@@ -68,6 +68,7 @@ var badSends = []struct {
 	{"number bare exponent", queue.SendInput{Body: "x", Attributes: map[string]queue.Attribute{"a": queue.NumberAttribute("1e")}}, queue.ErrInvalidAttribute},
 	{"number 39 digits", queue.SendInput{Body: "x", Attributes: map[string]queue.Attribute{"a": queue.NumberAttribute(strings.Repeat("9", 39))}}, queue.ErrInvalidAttribute},
 	{"number too big", queue.SendInput{Body: "x", Attributes: map[string]queue.Attribute{"a": queue.NumberAttribute("1.1e126")}}, queue.ErrInvalidAttribute},
+	{"number 2e126", queue.SendInput{Body: "x", Attributes: map[string]queue.Attribute{"a": queue.NumberAttribute("2e126")}}, queue.ErrInvalidAttribute},
 	{"number too small", queue.SendInput{Body: "x", Attributes: map[string]queue.Attribute{"a": queue.NumberAttribute("9e-129")}}, queue.ErrInvalidAttribute},
 }
 

@@ -207,7 +207,7 @@ exponent:
 	}
 	// value = d.ddd × 10^mag
 	mag := point - first - 1 + exp
-	if mag < -128 || mag > 126 || mag == 126 && last-first > 1 {
+	if mag < -128 || mag > 126 || mag == 126 && (last-first > 1 || digits[first] != '1') {
 		return "is outside 10^-128 … 10^126 in magnitude"
 	}
 	return ""
