@@ -31,8 +31,13 @@ func advance(clk *clock.Mock, d time.Duration) {
 	synctest.Wait()
 }
 
+// newQueue makes a queue closed at the end of the test. A Config without a
+// Clock gets a mock one, so no test depends on real time.
 func newQueue(t *testing.T, cfg queue.Config) *queue.Queue {
 	t.Helper()
+	if cfg.Clock == nil {
+		cfg.Clock = clock.NewMock()
+	}
 	q, err := queue.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { q.Close() })
