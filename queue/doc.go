@@ -8,7 +8,9 @@
 // Send stores a message and returns its ID (a random UUID). A message is
 // visible at once, or after its delay (the queue's Delay, or the message's
 // own, which wins even when it is 0). Receive returns up to 10 visible
-// messages, oldest first, and hides each for the visibility timeout (the
+// messages, in the order they became visible (best effort, as in SQS: a
+// message back from a visibility timeout goes behind those already
+// waiting), and hides each for the visibility timeout (the
 // queue's, or the call's); each receive issues a new receipt handle and
 // counts one more receive of the message. A message that is not deleted
 // before its timeout ends becomes visible again and is received again:
@@ -71,17 +73,26 @@
 // ErrInvalidBatchEntryID, ErrBatchEntryIDsNotDistinct, ErrBatchTooLong).
 // Receipt handles: ErrReceiptHandleInvalid (never issued here),
 // ErrReceiptHandleExpired, ErrMessageNotInFlight, ErrVisibilityTooLong.
-// ErrOverLimit, ErrPurgeInProgress and ErrRedriveNotAllowed mirror the SQS
+// ErrOverLimit (a short poll finds messages visible but MaxInFlight already
+// in flight), ErrPurgeInProgress and ErrRedriveNotAllowed mirror the SQS
 // errors of the same names. A blocked Receive returns ctx.Err() unwrapped.
 //
 // # Concurrency
 //
 // A Queue is safe for concurrent use. Only Receive blocks, and only while
 // long polling; it returns promptly when its context is done. Internally one
-// mutex guards the queue; bookkeeping is O(log n) per operation at most, with
-// no goroutine or timer per message: one clock timer per queue wakes long
-// polls and releases expired messages. Close wakes blocked receives with
-// ErrClosed; every later call returns ErrClosed.
+// mutex guards the messages; a second, taken only by Purge and always before
+// the first, guards the purge timestamp. Bookkeeping is O(log n) per
+// operation at most, with no goroutine or timer per message: one clock timer
+// per queue wakes long polls and releases expired messages. Close wakes
+// blocked receives with ErrClosed; every later call returns ErrClosed.
+//
+// A dead-letter move runs inside the Receive that triggers it, without the
+// queue's lock, calling the target's AddDeadLetters with
+// context.Background(): a target that blocks delays that Receive (a *Queue
+// target never blocks). A move that fails leaves the messages in the source,
+// hidden for a second (Stats counts them as Delayed), so a failing target is
+// retried on a later receive rather than in a loop.
 //
 // Time comes only from Config.Clock. With a *clock.Mock, Add drives
 // visibility timeouts, delays, retention and long-poll waits. The mock runs
@@ -105,6 +116,15 @@
 //     1 MiB (set MaxMessageSize to 1<<20 to match).
 //   - Durations need not be whole seconds.
 //   - Stats are exact, not approximate.
+//   - Number attribute values come back exactly as sent; SQS trims leading
+//     and trailing zeros. (Zeros are ignored when counting the 38
+//     significant digits either way.)
+//   - Memory: the table of receipt-handle slots grows to the largest number
+//     of messages the queue has held at once and does not shrink after a
+//     burst (8 bytes per slot); messages themselves are freed.
+//   - Errors of the receipt handles, ErrClosed and ErrOverLimit read
+//     "queue: …" whichever package returns them: they are shared with the
+//     other queue packages, so errors.Is matches across them.
 //   - Not implemented: queue attributes changed after creation, message
 //     system attributes such as AWSTraceHeader, fair queues, and
 //     StartMessageMoveTask (moving messages back out of a dead-letter queue).

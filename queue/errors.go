@@ -31,8 +31,9 @@ var (
 	// receive that issued the handle. SQS rejects it too; it does not clamp.
 	ErrVisibilityTooLong = engine.ErrVisibilityTooLong
 
-	// ErrOverLimit is returned by a short-poll Receive while the queue holds
-	// its maximum of in-flight messages (SQS OverLimit). A long poll waits
+	// ErrOverLimit is returned by a short-poll Receive that finds messages
+	// visible while the queue holds its maximum of in-flight messages (SQS
+	// OverLimit); with none visible it returns empty. A long poll waits
 	// instead.
 	ErrOverLimit = engine.ErrOverLimit
 )

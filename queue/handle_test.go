@@ -3,6 +3,7 @@ package queue_test
 import (
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -34,6 +35,8 @@ func TestChangeVisibilityToZeroMakesVisibleAtOnce(t *testing.T) {
 		send(t, q, "x")
 		m := receiveOne(t, q)
 		got := receiveAsync(q, ctx, queue.ReceiveOptions{})
+		synctest.Wait() // the long poll is waiting
+		require.Equal(t, 1, stats(t, q).WaitingReceives)
 		require.NoError(t, q.ChangeVisibility(ctx, m.ReceiptHandle, 0))
 		r := <-got // a long poll wakes for it
 		require.NoError(t, r.err)
