@@ -39,6 +39,23 @@
 // A message older than the retention period is gone: never returned, not
 // counted, and its memory released, whether or not anyone calls the queue.
 //
+// # Consumer
+//
+// NewConsumer (or Consume, which runs one until its context is done) does
+// what an SQS event source mapping does for a Lambda function: it long
+// polls the queue, gathers batches (BatchSize up to 10, or up to 10,000
+// with a BatchWindow of up to 5 minutes that waits to fill them), runs a
+// Handler on up to MaxConcurrency batches at once (default 5, changed with
+// SetMaxConcurrency) and deletes the messages of each batch that succeeded.
+// A handler error leaves the batch to come back after its visibility
+// timeout, and so, after MaxReceiveCount tries, to reach the dead-letter
+// queue; a *BatchItemFailures error with ReportBatchItemFailures fails only
+// the messages it names; a panic fails the batch, is reported as
+// ErrHandlerPanic through OnError (or the Logger), and the consumer keeps
+// running. A Heartbeat extends the visibility of the messages it holds while
+// a long handler runs. Close stops receiving, gives back the batch it was
+// gathering, waits for running handlers and deletes what they finished.
+//
 // # Limits and defaults
 //
 // The zero Config is a queue as SQS CreateQueue makes it with no attributes:
@@ -116,6 +133,12 @@
 //     1 MiB (set MaxMessageSize to 1<<20 to match).
 //   - Durations need not be whole seconds.
 //   - Stats are exact, not approximate.
+//   - The consumer allows MaxConcurrency 1 (Lambda's minimum is 2), handles
+//     a handler error as a failed batch (Lambda deletes a batch whenever the
+//     function returns without error, whatever it returns), and has a
+//     Heartbeat, which Lambda leaves to the function. Its 6 MiB batch limit
+//     counts bodies only, and a batch closes once it reaches it rather than
+//     before.
 //   - Number attribute values come back exactly as sent; SQS trims leading
 //     and trailing zeros. (Zeros are ignored when counting the 38
 //     significant digits either way.)
