@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -265,4 +266,69 @@ func TestConfigIsCopiedAtNew(t *testing.T) {
 		require.Equal(t, 1, stats(t, dlq).Visible)
 		require.Equal(t, queue.Stats{}, stats(t, other))
 	})
+}
+
+// After a failed move, the latest receipt handles of the messages still
+// delete them: they were not received again.
+func TestDeleteWorksAfterFailedDeadLetterMove(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		target := &failingTarget{fail: true}
+		q := newQueue(t, queue.Config{Clock: clk, Redrive: &queue.Redrive{Target: target, MaxReceiveCount: 1}})
+		send(t, q, "a")
+		send(t, q, "b")
+		msgs := receive(t, q, queue.ReceiveOptions{MaxMessages: 10})
+		require.Len(t, msgs, 2)
+		advance(clk, 30*time.Second)
+		require.Empty(t, receive(t, q, queue.ReceiveOptions{MaxMessages: 10}))
+		require.Equal(t, 2, stats(t, q).Delayed)
+		for _, m := range msgs {
+			require.NoError(t, q.Delete(ctx, m.ReceiptHandle))
+		}
+		require.Equal(t, queue.Stats{}, stats(t, q))
+	})
+}
+
+// gateTarget holds each AddDeadLetters call until told how to answer.
+type gateTarget struct {
+	entered chan struct{}
+	answer  chan error
+}
+
+func (g *gateTarget) AllowsRedriveFrom(string) bool { return true }
+
+func (g *gateTarget) AddDeadLetters(context.Context, []queue.DeadLetter) error {
+	g.entered <- struct{}{}
+	return <-g.answer
+}
+
+// A Delete that comes while the message is being moved wins if the move
+// fails (the message is gone), and loses if it succeeds (the message is in
+// the dead-letter queue, as with any delete that races a receive).
+func TestDeleteDuringDeadLetterMove(t *testing.T) {
+	for _, moveFails := range []bool{true, false} {
+		t.Run(fmt.Sprint("move fails ", moveFails), func(t *testing.T) {
+			mocked(t, func(t *testing.T, clk *clock.Mock) {
+				target := &gateTarget{entered: make(chan struct{}), answer: make(chan error)}
+				q := newQueue(t, queue.Config{Clock: clk, Redrive: &queue.Redrive{Target: target, MaxReceiveCount: 1}})
+				send(t, q, "x")
+				m := receiveOne(t, q)
+				advance(clk, 30*time.Second)
+				out := receiveAsync(q, ctx, queue.ReceiveOptions{})
+				<-target.entered
+				require.NoError(t, q.Delete(ctx, m.ReceiptHandle))
+				require.ErrorIs(t, q.ChangeVisibility(ctx, m.ReceiptHandle, time.Minute), queue.ErrMessageNotInFlight)
+				if moveFails {
+					target.answer <- errors.New("down")
+				} else {
+					target.answer <- nil
+				}
+				r := <-out
+				require.NoError(t, r.err)
+				require.Empty(t, r.msgs)
+				require.Equal(t, queue.Stats{}, stats(t, q))
+				advance(clk, time.Minute)
+				require.Empty(t, receive(t, q, queue.ReceiveOptions{}), "never comes back")
+			})
+		})
+	}
 }

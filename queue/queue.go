@@ -389,11 +389,10 @@ func (q *Queue) Stats() (Stats, error) {
 	if err != nil {
 		return Stats{}, q.errorf("stats", err)
 	}
-	out := Stats{Visible: s.Visible, InFlight: s.InFlight, Delayed: s.Delayed, WaitingReceives: s.Waiting}
-	if !s.OldestSentAt.IsZero() {
-		out.AgeOfOldestMessage = q.cfg.Clock.Now().Sub(s.OldestSentAt)
-	}
-	return out, nil
+	return Stats{
+		Visible: s.Visible, InFlight: s.InFlight, Delayed: s.Delayed,
+		AgeOfOldestMessage: s.OldestAge, WaitingReceives: s.Waiting,
+	}, nil
 }
 
 // Close drops every message, wakes every blocked Receive with ErrClosed and

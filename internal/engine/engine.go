@@ -260,8 +260,16 @@ func (e *Engine[M, D]) dropLocked(r *Record[M]) {
 // under its in-flight limit, a waiter may now take a message.
 func (e *Engine[M, D]) leaveFlightLocked(r *Record[M]) {
 	e.inFlight--
-	e.ready.Release(r)
+	e.releaseLocked(r)
 	if e.cfg.MaxInFlight > 0 && e.inFlight == e.cfg.MaxInFlight-1 && e.ready.Len() > 0 {
+		e.waiting.wake(1)
+	}
+}
+
+// releaseLocked tells the selector r is out of flight; if that made a
+// visible record receivable (a FIFO group unblocked), a waiter may take it.
+func (e *Engine[M, D]) releaseLocked(r *Record[M]) {
+	if e.ready.Release(r) {
 		e.waiting.wake(1)
 	}
 }
@@ -371,9 +379,11 @@ func (e *Engine[M, D]) Purge() error {
 	return nil
 }
 
+// purgeLocked drops every record. Records being moved are left to moveOut,
+// which sees the purge and drops them if their move fails.
 func (e *Engine[M, D]) purgeLocked() {
 	for _, r := range e.slots {
-		if r != nil {
+		if r != nil && r.state != stateMoving && r.state != stateMoveDeleted {
 			r.release()
 		}
 	}
@@ -390,8 +400,8 @@ func (e *Engine[M, D]) purgeLocked() {
 // Stats is a snapshot of the engine's counts.
 type Stats struct {
 	Visible, InFlight, Delayed int
-	Waiting                    int       // receives blocked in a long poll
-	OldestSentAt               time.Time // zero when empty
+	Waiting                    int           // receives blocked in a long poll
+	OldestAge                  time.Duration // age of the oldest stored record; 0 when empty
 }
 
 // Stats applies what is due and reports the counts.
@@ -405,8 +415,8 @@ func (e *Engine[M, D]) Stats() (Stats, error) {
 	now = e.tickLocked(now)
 	e.advanceLocked(now)
 	s := Stats{Visible: e.ready.Len(), InFlight: e.inFlight, Delayed: e.delayed, Waiting: len(e.deadlines.items)}
-	if r := e.stored.min(); r != nil {
-		s.OldestSentAt = r.SentAt()
+	if r := e.stored.min(); r != nil && r.sentAt < now {
+		s.OldestAge = time.Duration(now - r.sentAt)
 	}
 	return s, nil
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -170,5 +171,65 @@ func TestLateRecordsExpireInSentOrder(t *testing.T) {
 		clk.Add(20 * time.Minute)
 		synctest.Wait()
 		require.Zero(t, e.invariants(t))
+	})
+}
+
+// groupSelector is a small FIFO-like selector for tests: meta is the group,
+// and a group is blocked from Take until Release of the record taken from it.
+type groupSelector struct {
+	list    []*Record[string]
+	blocked map[string]bool
+}
+
+func (s *groupSelector) Add(r *Record[string]) { s.list = append(s.list, r) }
+func (s *groupSelector) Remove(r *Record[string]) {
+	i := slices.Index(s.list, r)
+	s.list = slices.Delete(s.list, i, i+1)
+}
+func (s *groupSelector) Take() *Record[string] {
+	for i, r := range s.list {
+		if !s.blocked[r.meta] {
+			s.list = slices.Delete(s.list, i, i+1)
+			s.blocked[r.meta] = true
+			return r
+		}
+	}
+	return nil
+}
+func (s *groupSelector) Release(r *Record[string]) bool {
+	delete(s.blocked, r.meta)
+	return slices.ContainsFunc(s.list, func(o *Record[string]) bool { return o.meta == r.meta })
+}
+func (s *groupSelector) Len() int { return len(s.list) }
+func (s *groupSelector) Clear()   { s.list = nil; clear(s.blocked) }
+
+// A selector's Release that unblocks a record wakes a waiting long poll.
+func TestSelectorReleaseWakesLongPoll(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clk := clock.NewMock()
+		e := New(Config[string, string]{
+			Clock: clk, Retention: time.Hour,
+			Deliver:  func(r *Record[string], h string) string { return h },
+			Selector: &groupSelector{blocked: map[string]bool{}},
+		})
+		defer e.Close()
+		_, err := e.Send(Item[string]{Body: "m1", Meta: "A"})
+		require.NoError(t, err)
+		_, err = e.Send(Item[string]{Body: "m2", Meta: "A"})
+		require.NoError(t, err)
+		got, err := e.Receive(context.Background(), 1, 30*time.Second, 0, nil)
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+
+		done := make(chan []string, 1)
+		go func() {
+			out, _ := e.Receive(context.Background(), 1, 30*time.Second, 20*time.Second, nil)
+			done <- out
+		}()
+		synctest.Wait() // blocked: group A is held by m1
+		require.Empty(t, done)
+		require.NoError(t, e.Delete(got[0]))
+		synctest.Wait()
+		require.Len(t, <-done, 1, "woken by the release, before its 20 s")
 	})
 }

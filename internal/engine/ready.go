@@ -9,9 +9,12 @@ package engine
 //   - Take: a receive wants the next record; the selector removes and
 //     returns it, or returns nil when none may be received now.
 //   - Release: r, returned by Take, is no longer in flight, for whatever
-//     reason (deleted, expired, moved out, or visible again, in which case
-//     Add follows). A FIFO selector keeps r's group blocked until then.
-//   - Clear: every record is gone (purge, close).
+//     reason (deleted, expired, taken for a dead-letter move, or visible
+//     again, in which case Add follows). A FIFO selector keeps r's group
+//     blocked until then. It reports whether that made a visible record
+//     receivable, so the engine wakes a waiting receive.
+//   - Clear: every record is gone (purge, close); no Remove or Release
+//     comes for them, so a FIFO selector drops its group blocks here.
 //
 // Len is the number of visible records, receivable or not. A selector may use
 // the record's prev and next links.
@@ -19,7 +22,7 @@ type Selector[M any] interface {
 	Add(r *Record[M])
 	Remove(r *Record[M])
 	Take() *Record[M]
-	Release(r *Record[M])
+	Release(r *Record[M]) bool
 	Len() int
 	Clear()
 }
@@ -54,7 +57,7 @@ func (l *arrivalOrder[M]) Take() *Record[M] {
 	return r
 }
 
-func (l *arrivalOrder[M]) Release(*Record[M]) {}
+func (l *arrivalOrder[M]) Release(*Record[M]) bool { return false }
 
 func (l *arrivalOrder[M]) Remove(r *Record[M]) {
 	if r.prev == nil {

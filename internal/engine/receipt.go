@@ -61,7 +61,13 @@ func (e *Engine[M, D]) deleteLocked(h string) error {
 	case invalid:
 		return ErrReceiptHandleInvalid
 	case found:
-		e.dropLocked(r)
+		if r.state == stateMoving {
+			r.state = stateMoveDeleted // moveOut drops it if the move fails
+			return nil
+		}
+		if r.state != stateMoveDeleted {
+			e.dropLocked(r)
+		}
 	}
 	return nil
 }

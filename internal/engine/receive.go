@@ -73,7 +73,7 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 		if !w.queued {
 			e.waiting.push(w)
 		}
-		if w.hidx < 0 { // the timer gave up on it early (the wall clock stepped back)
+		if w.hidx < 0 { // defensive: engine time never goes back, so the timer only drops a waiter at its deadline
 			e.deadlines.push(w)
 		}
 		e.armLocked(now)
@@ -97,11 +97,9 @@ func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved 
 			break
 		}
 		if e.cfg.MaxReceiveCount > 0 && int(r.recvCount) >= e.cfg.MaxReceiveCount {
-			e.ready.Release(r)
+			e.releaseLocked(r)
 			e.stored.remove(r)
-			e.slots[r.slot] = nil
-			e.free = append(e.free, r.slot)
-			r.state = stateGone
+			r.state = stateMoving // keeps its slot, so its handle still works if the move fails
 			moved = append(moved, r)
 			continue
 		}
@@ -114,7 +112,7 @@ func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved 
 		r.nonce = e.nonce
 		h := e.core.encodeHandle(handle{slot: r.slot, seq: r.seq, nonce: r.nonce})
 		if vis <= 0 {
-			e.ready.Release(r)
+			e.releaseLocked(r)
 			e.makeVisibleLocked(r)
 		} else {
 			r.state = stateInFlight
@@ -128,24 +126,19 @@ func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved 
 	return dst, moved, false
 }
 
-// moveOut hands detached records to DeadLetter. The ones it could not move
-// come back hidden for DeadLetterRetry (counted as delayed), so a failing
-// target is retried later, not in a loop; unless the engine was purged or
-// closed since they were taken (purges), in which case they are dropped
-// with everything else. It must be called without the lock.
+// moveOut hands records taken for a move (stateMoving, still in their
+// slots) to DeadLetter. The moved ones leave; the ones it could not move come
+// back hidden for DeadLetterRetry (counted as delayed), with their latest
+// receipt handle still good, so a failing target is retried later, not in a
+// loop. A record deleted meanwhile (stateMoveDeleted) is dropped if its move
+// failed. If the engine was purged or closed since the take (purges), the
+// purge took the slots and the failed records are dropped with everything
+// else. It must be called without the lock.
 func (e *Engine[M, D]) moveOut(moved []*Record[M], purges uint64) {
 	if len(moved) == 0 {
 		return
 	}
 	failed := e.cfg.DeadLetter(moved)
-	for _, r := range moved {
-		if !contains(failed, r) {
-			r.release()
-		}
-	}
-	if len(failed) == 0 {
-		return
-	}
 	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -156,12 +149,21 @@ func (e *Engine[M, D]) moveOut(moved []*Record[M], purges uint64) {
 		return
 	}
 	now = e.tickLocked(now)
-	for _, r := range failed {
-		e.attachLocked(r)
-		r.state = stateDelayed
-		r.due = now + int64(DeadLetterRetry)
-		e.timers.push(r)
-		e.delayed++
+	for _, r := range moved {
+		if r.state == stateMoving && contains(failed, r) {
+			r.state = stateDelayed
+			r.due = now + int64(DeadLetterRetry)
+			e.timers.push(r)
+			e.delayed++
+			e.stored.push(r)
+			continue
+		}
+		e.slots[r.slot] = nil
+		e.free = append(e.free, r.slot)
+		if r.state == stateMoveDeleted && contains(failed, r) {
+			r.release()
+		}
+		r.state = stateGone
 	}
 	e.armLocked(now)
 }

@@ -22,10 +22,12 @@ func newRecord[M any]() *Record[M] {
 type state uint8
 
 const (
-	stateDelayed  state = iota + 1 // in the timer heap, due = when it becomes visible
-	stateVisible                   // in the selector
-	stateInFlight                  // in the timer heap, due = end of its visibility timeout
-	stateGone                      // deleted, expired, purged or moved out
+	stateDelayed     state = iota + 1 // in the timer heap, due = when it becomes visible
+	stateVisible                      // in the selector
+	stateInFlight                     // in the timer heap, due = end of its visibility timeout
+	stateGone                         // deleted, expired, purged or moved out
+	stateMoving                       // taken for a dead-letter move: keeps its slot, not stored
+	stateMoveDeleted                  // deleted while moving: dropped whatever the move's outcome
 )
 
 // Heap kinds: a record carries one index per heap it can be in.

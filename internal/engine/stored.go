@@ -3,8 +3,7 @@ package engine
 // storedSet holds every stored record ordered by sentAt, for retention and
 // for the age of the oldest message. Messages sent to the engine arrive in
 // sentAt order, so they go on an intrusive list in O(1); the few that do not
-// (dead letters keeping an older sent time, or a clock set back) go on a
-// heap. The oldest record is the older of the list's head and the heap's
+// (dead letters keeping an older sent time) go on a heap. The oldest record is the older of the list's head and the heap's
 // minimum.
 type storedSet[M any] struct {
 	head, tail *Record[M] // oldest, newest
