@@ -123,7 +123,7 @@ func TestConcurrentProducersAndConsumersLoseNothing(t *testing.T) {
 	// the clock runs until the producers are done and the queue is empty
 	producersDone := make(chan struct{})
 	go func() { producersWG.Wait(); close(producersDone) }()
-	for {
+	for !t.Failed() { // a failed consumer would leave the queue full forever
 		hold.Lock()
 		clk.Add(2 * time.Second)
 		hold.Unlock()
