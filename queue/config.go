@@ -78,6 +78,10 @@ type Config struct {
 	// Zero means 120,000, the SQS quota; NoLimit lifts it.
 	MaxInFlight int
 
+	// LargePayload, when set, keeps bodies too large for the queue (up to
+	// MaxPayloadSize) in a bucket, as the SQS Extended Client Library does.
+	LargePayload *LargePayload
+
 	// Clock drives every timeout. Nil means the real clock.
 	Clock clock.Clock
 
@@ -149,14 +153,19 @@ func invalid(field string, value any, want string) error {
 }
 
 // resolve applies the defaults in one place and checks every field. The
-// result shares nothing the caller can change: Redrive and
-// RedriveAllow.SourceQueues are copied.
+// result shares nothing the caller can change: Redrive, LargePayload and
+// their slices are copied.
 func resolve(c Config) (resolved, error) {
 	if c.Redrive != nil {
 		rd := *c.Redrive
 		c.Redrive = &rd
 	}
 	c.RedriveAllow.SourceQueues = slices.Clone(c.RedriveAllow.SourceQueues)
+	if c.LargePayload != nil {
+		lp := *c.LargePayload
+		lp.Buckets = slices.Clone(lp.Buckets)
+		c.LargePayload = &lp
+	}
 	r := resolved{Config: c}
 	if r.Name == "" {
 		r.Name = "queue"
@@ -212,6 +221,11 @@ func resolve(c Config) (resolved, error) {
 			return r, invalid("Redrive.MaxReceiveCount", n, "1–1000")
 		default:
 			r.maxReceiveCount = n
+		}
+	}
+	if c.LargePayload != nil {
+		if err := checkLargePayload(c.LargePayload, r.MaxMessageSize); err != nil {
+			return r, err
 		}
 	}
 	if r.Clock == nil {

@@ -39,6 +39,26 @@
 // A message older than the retention period is gone: never returned, not
 // counted, and its memory released, whether or not anyone calls the queue.
 //
+// # Large payloads
+//
+// With Config.LargePayload a queue takes messages up to MaxPayloadSize
+// (2 GiB) and keeps each body that would make its message larger than the
+// Threshold (by default MaxMessageSize; every body with Always) in a
+// blob.Bucket, as the Amazon SQS Extended Client Library does with S3. The
+// queued message holds the library's pointer,
+// ["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":…,"s3Key":…}],
+// and the reserved Number attribute ExtendedPayloadSize, so it is the same
+// message the library would write. Receive fetches the body, drops the
+// marker attribute and returns a receipt handle that names the object, in
+// the library's format; Delete and DeleteBatch remove the object when they
+// delete the message (not for a stale handle; KeepObjects turns it off).
+// A body that cannot be fetched leaves the pointer in Body and sets the
+// message's Err (ErrPayloadNotFound, ErrUnknownBucket, ErrInvalidPointer);
+// the other messages arrive as usual. Pointers written by older versions of
+// the library (MessageS3Pointer, SQSLargePayloadSize) are read too. Objects
+// of messages that expire, are purged or are never deleted stay in the
+// bucket, as in S3 without a lifecycle rule.
+//
 // # Consumer
 //
 // NewConsumer (or Consume, which runs one until its context is done) does

@@ -100,6 +100,11 @@ type Message struct {
 	// FirstReceivedAt is when the message was first received in this queue
 	// (SQS ApproximateFirstReceiveTimestamp).
 	FirstReceivedAt time.Time
+
+	// Err is set, with LargePayload, when the message's body could not be
+	// had from its bucket (ErrPayloadNotFound, ErrUnknownBucket,
+	// ErrInvalidPointer); Body then holds the pointer. It is nil otherwise.
+	Err error
 }
 
 // MD5OfBody returns the hex MD5 of the body, as SQS MD5OfMessageBody.

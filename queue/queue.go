@@ -113,12 +113,20 @@ func (q *Queue) Send(ctx context.Context, in SendInput) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	in, obj, err := q.offload(in)
+	if err != nil {
+		return "", q.errorf("send", err)
+	}
 	it, _, err := q.prepare(in)
 	if err != nil {
 		return "", q.errorf("send", err)
 	}
+	if err := q.store(ctx, obj); err != nil {
+		return "", q.errorf("send", err)
+	}
 	id, err := q.eng.Send(it)
 	if err != nil {
+		q.unstore(obj)
 		return "", q.errorf("send", err)
 	}
 	return id, nil
@@ -141,10 +149,16 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 	results := make([]SendBatchResult, len(entries))
 	items := make([]engine.Item[attrs], 0, len(entries))
 	ok := make([]int, 0, len(entries)) // index in entries of each item
+	var objs []*object                 // with LargePayload: the object of each item, or nil
 	total := 0
 	for i, e := range entries {
 		results[i].ID = e.ID
-		it, size, err := q.prepare(e.SendInput)
+		in, obj, err := q.offload(e.SendInput)
+		var it engine.Item[attrs]
+		var size int
+		if err == nil {
+			it, size, err = q.prepare(in)
+		}
 		if err != nil {
 			results[i].Err = q.errorf("send batch: entry "+e.ID, err)
 			continue
@@ -152,13 +166,20 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 		total += size
 		items = append(items, it)
 		ok = append(ok, i)
+		if q.cfg.LargePayload != nil {
+			objs = append(objs, obj)
+		}
 	}
 	if total > q.cfg.MaxMessageSize {
 		return nil, q.errorf("send batch", fmt.Errorf("%w: %d bytes in all, at most %d", ErrBatchTooLong, total, q.cfg.MaxMessageSize))
 	}
+	items, ok, objs = q.storeAll(ctx, items, ok, objs, results)
 	if len(items) > 0 {
 		ids := make([]string, len(items))
 		if err := q.eng.SendBatch(items, ids); err != nil {
+			for _, obj := range objs {
+				q.unstore(obj)
+			}
 			return nil, q.errorf("send batch", err)
 		}
 		for j, i := range ok {
@@ -215,6 +236,9 @@ func (q *Queue) Receive(ctx context.Context, opts ReceiveOptions) ([]Message, er
 		}
 		return msgs, q.errorf("receive", err)
 	}
+	if q.cfg.LargePayload != nil {
+		q.resolve(ctx, msgs)
+	}
 	return msgs, nil
 }
 
@@ -251,7 +275,18 @@ func (q *Queue) Delete(ctx context.Context, receiptHandle string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := q.eng.Delete(receiptHandle); err != nil {
+	if q.cfg.LargePayload == nil {
+		if err := q.eng.Delete(receiptHandle); err != nil {
+			return q.errorf("delete", err)
+		}
+		return nil
+	}
+	bucket, key, h := splitHandle(receiptHandle)
+	deleted, err := q.eng.DeleteFound(h)
+	if err == nil && deleted {
+		err = q.dropObject(ctx, bucket, key)
+	}
+	if err != nil {
 		return q.errorf("delete", err)
 	}
 	return nil
@@ -271,15 +306,23 @@ func (q *Queue) DeleteBatch(ctx context.Context, entries []DeleteBatchEntry) ([]
 	var buf [MaxBatchEntries]string
 	var errs [MaxBatchEntries]error
 	hs := buf[:len(entries)]
+	var found [MaxBatchEntries]bool
 	for i, e := range entries {
 		hs[i] = e.ReceiptHandle
+		if q.cfg.LargePayload != nil {
+			_, _, hs[i] = splitHandle(hs[i])
+		}
 	}
-	if err := q.eng.DeleteBatch(hs, errs[:len(entries)]); err != nil {
+	if err := q.eng.DeleteBatchFound(hs, errs[:len(entries)], found[:len(entries)]); err != nil {
 		return nil, q.errorf("delete batch", err)
 	}
 	results := make([]BatchResult, len(entries))
 	for i, e := range entries {
 		results[i].ID = e.ID
+		if found[i] && q.cfg.LargePayload != nil {
+			bucket, key, _ := splitHandle(e.ReceiptHandle)
+			errs[i] = q.dropObject(ctx, bucket, key)
+		}
 		if errs[i] != nil {
 			results[i].Err = q.errorf("delete batch: entry "+e.ID, errs[i])
 		}
@@ -301,6 +344,9 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, time
 	}
 	if timeout < 0 || timeout > MaxVisibilityTimeout {
 		return q.errorf("change visibility", fmt.Errorf("%w: VisibilityTimeout = %v, want 0s–12h", ErrInvalidParameter, timeout))
+	}
+	if q.cfg.LargePayload != nil {
+		_, _, receiptHandle = splitHandle(receiptHandle)
 	}
 	if err := q.eng.ChangeVisibility(receiptHandle, timeout); err != nil {
 		return q.errorf("change visibility", err)
@@ -329,7 +375,11 @@ func (q *Queue) ChangeVisibilityBatch(ctx context.Context, entries []ChangeVisib
 				fmt.Errorf("%w: VisibilityTimeout = %v, want 0s–12h", ErrInvalidParameter, e.VisibilityTimeout))
 			continue
 		}
-		hs = append(hs, e.ReceiptHandle)
+		h := e.ReceiptHandle
+		if q.cfg.LargePayload != nil {
+			_, _, h = splitHandle(h)
+		}
+		hs = append(hs, h)
 		vis = append(vis, e.VisibilityTimeout)
 		idx = append(idx, i)
 	}

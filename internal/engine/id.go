@@ -5,6 +5,13 @@ import (
 	"math/rand/v2"
 )
 
+// NewID returns a random (version 4) UUID, as message IDs are.
+func NewID() string {
+	var b [36]byte
+	newID(&b)
+	return string(b[:])
+}
+
 // newID writes a random (version 4) UUID in its 36-character text form into
 // dst. The bits come from math/rand/v2's global generator: ChaCha8 with
 // per-thread state seeded by the operating system, as unpredictable as

@@ -34,10 +34,17 @@ func (e *Engine[M, D]) findLocked(s string) (*Record[M], lookup) {
 // not. A handle of a message that is gone, or that has been received again
 // since h was issued, deletes nothing and is not an error.
 func (e *Engine[M, D]) Delete(h string) error {
+	_, err := e.DeleteFound(h)
+	return err
+}
+
+// DeleteFound is Delete that also reports whether it deleted the message
+// (false for a handle of a message gone or received again since).
+func (e *Engine[M, D]) DeleteFound(h string) (bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return ErrClosed
+		return false, ErrClosed
 	}
 	return e.deleteLocked(h)
 }
@@ -50,26 +57,38 @@ func (e *Engine[M, D]) DeleteBatch(hs []string, errs []error) error {
 		return ErrClosed
 	}
 	for i, h := range hs {
-		errs[i] = e.deleteLocked(h)
+		_, errs[i] = e.deleteLocked(h)
 	}
 	return nil
 }
 
-func (e *Engine[M, D]) deleteLocked(h string) error {
-	r, res := e.findLocked(h)
-	switch res {
-	case invalid:
-		return ErrReceiptHandleInvalid
-	case found:
-		if r.state == stateMoving {
-			r.state = stateMoveDeleted // moveOut drops it if the move fails
-			return nil
-		}
-		if r.state != stateMoveDeleted {
-			e.dropLocked(r)
-		}
+// DeleteBatchFound is DeleteBatch that also reports in found[i] whether
+// hs[i] deleted its message.
+func (e *Engine[M, D]) DeleteBatchFound(hs []string, errs []error, found []bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	for i, h := range hs {
+		found[i], errs[i] = e.deleteLocked(h)
 	}
 	return nil
+}
+
+func (e *Engine[M, D]) deleteLocked(h string) (bool, error) {
+	r, res := e.findLocked(h)
+	switch {
+	case res == invalid:
+		return false, ErrReceiptHandleInvalid
+	case res != found || r.state == stateMoveDeleted:
+		return false, nil
+	case r.state == stateMoving:
+		r.state = stateMoveDeleted // moveOut drops it if the move fails
+		return false, nil
+	}
+	e.dropLocked(r)
+	return true, nil
 }
 
 // ChangeVisibility hides the in-flight message of handle h for vis from
