@@ -1,5 +1,7 @@
 // Tour walks through the standard queue on a fake clock: send and receive,
-// the visibility timeout, a dead-letter queue and a long poll. It runs in
+// the visibility timeout, a dead-letter queue, a long poll, a consumer that
+// runs a handler over batches, and a message too large for the queue that
+// goes through a bucket. It runs in
 // well under a second, because the clock moves only when the program moves
 // it.
 //
@@ -102,6 +104,9 @@ func main() {
 		log.Fatalf("jobs: the long poll returned %d messages, want 1", len(r.msgs))
 	}
 	fmt.Printf("   the waiting receive returned %q\n", r.msgs[0].Body)
+
+	tourConsumer(ctx, clk)
+	tourLargeMessage(ctx, clk)
 
 	fmt.Printf("Done: %v of fake time passed.\n", clk.Now().Sub(start))
 }
