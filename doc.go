@@ -12,7 +12,13 @@
 //     best-effort order, visibility timeouts, delays, long polling,
 //     batches, dead-letter redrive and retention. Make one with queue.New
 //     and a queue.Config; its zero value is an SQS queue created with no
-//     attributes.
+//     attributes. queue.NewConsumer runs a handler over its messages the
+//     way an SQS event source mapping runs a Lambda function, and
+//     Config.LargePayload keeps bodies too large for it in a bucket, as the
+//     SQS Extended Client Library does.
+//   - [github.com/stratus-go/stratus/blob]: S3-like buckets, in memory
+//     (blob.NewMemory) or in a folder (blob.NewDir), behind the small
+//     blob.Bucket interface; queue's large payloads use them.
 //   - internal/engine: the message store under queue (visible, delayed
 //     and in-flight messages, receipt handles, one clock timer per queue).
 //     It is internal: import queue, never the engine.
@@ -25,7 +31,6 @@
 //     data streams (Kinesis) and the services around them
 //   - mail: email (SES)
 //   - deploy: a deployment-policy simulator (Elastic Beanstalk)
-//   - blob: buckets for large payloads (S3-like)
 //
 // # How they compose
 //
@@ -34,8 +39,9 @@
 // queue.DeadLetterTarget). Packages that feed one another depend on those
 // interfaces, not on each other's types, so either side can be replaced by
 // a fake in a test. Today that is how a queue hands failing messages to its
-// dead-letter queue: Config.Redrive.Target is a queue.DeadLetterTarget, and
-// a *queue.Queue is one.
+// dead-letter queue (Config.Redrive.Target is a queue.DeadLetterTarget, and
+// a *queue.Queue is one) and how it stores large bodies
+// (Config.LargePayload.Bucket is a blob.Bucket).
 //
 // # Time
 //
