@@ -48,8 +48,9 @@
 // Every Config has a field Clock of type clock.Clock, from
 // github.com/benbjohnson/clock; nil means the real clock. Give every
 // value in a test the same *clock.Mock (clock.NewMock()): its Add then
-// drives visibility timeouts, delays, retention and long-poll waits, so a
-// test can pass 4 days of retention or a 12-hour visibility timeout in
+// drives visibility timeouts, delays, retention, long-poll waits, a
+// consumer's batch windows and heartbeats (on its queue's clock) and the
+// modified times of bucket objects, so a test can pass 4 days of retention or a 12-hour visibility timeout in
 // microseconds, and nothing in the library reads the time any other way.
 //
 //	clk := clock.NewMock()
