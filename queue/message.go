@@ -100,6 +100,12 @@ type Message struct {
 	// FirstReceivedAt is when the message was first received in this queue
 	// (SQS ApproximateFirstReceiveTimestamp).
 	FirstReceivedAt time.Time
+
+	// DeadLetterSource is, in a dead-letter queue, the name of the queue
+	// the message was moved from (SQS DeadLetterQueueSourceArn); "" for a
+	// message sent here directly. A move task with no Destination sends the
+	// message back there.
+	DeadLetterSource string
 }
 
 // MD5OfBody returns the hex MD5 of the body, as SQS MD5OfMessageBody.
