@@ -5,6 +5,14 @@ import (
 	"math/rand/v2"
 )
 
+// NewID returns a random (version 4) UUID in its text form, made as message
+// IDs are: for the other IDs the queue packages hand out.
+func NewID() string {
+	var b [36]byte
+	newID(&b)
+	return string(b[:])
+}
+
 // newID writes a random (version 4) UUID in its 36-character text form into
 // dst. The bits come from math/rand/v2's global generator: ChaCha8 with
 // per-thread state seeded by the operating system, as unpredictable as
