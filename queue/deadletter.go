@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/stratus-go/stratus/internal/engine"
@@ -100,6 +101,52 @@ func (q *Queue) moveToDeadLetter(rs []*engine.Record[meta]) []*engine.Record[met
 				"queue", q.cfg.Name, "messages", len(rs), "err", err)
 		}
 		return rs
+	}
+	return nil
+}
+
+// deadLetterQueue returns q's Redrive.Target when it is a *Queue, else nil.
+func (q *Queue) deadLetterQueue() *Queue {
+	if q.cfg.Redrive == nil {
+		return nil
+	}
+	dlq, _ := q.cfg.Redrive.Target.(*Queue)
+	return dlq
+}
+
+// addSource records src, a queue just made with q as its Redrive.Target:
+// from now on q is a dead-letter queue, and a move task can send messages
+// back to src until src closes.
+func (q *Queue) addSource(src *Queue) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.sources == nil {
+		q.sources = make(map[string][]*Queue)
+	}
+	q.sources[src.cfg.Name] = append(q.sources[src.cfg.Name], src)
+	q.deadLetter = true
+}
+
+// removeSource forgets src, which is closing.
+func (q *Queue) removeSource(src *Queue) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	name := src.cfg.Name
+	qs := slices.DeleteFunc(q.sources[name], func(x *Queue) bool { return x == src })
+	if len(qs) == 0 {
+		delete(q.sources, name)
+	} else {
+		q.sources[name] = qs
+	}
+}
+
+// source returns the open source queue named name, the one made last when
+// several share the name, or nil.
+func (q *Queue) source(name string) *Queue {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if qs := q.sources[name]; len(qs) > 0 {
+		return qs[len(qs)-1]
 	}
 	return nil
 }

@@ -41,8 +41,15 @@ type Queue struct {
 	cfg resolved // immutable after New
 	eng *engine.Engine[meta, Message]
 
-	mu        sync.Mutex // guards lastPurge
-	lastPurge time.Time  // zero before the first purge
+	// mu guards the fields below. It may be held while taking the engine's
+	// lock (never the other way round), and is never held while calling
+	// another queue or a move task's destination.
+	mu         sync.Mutex
+	lastPurge  time.Time           // zero before the first purge
+	closed     bool                // Close has been called
+	deadLetter bool                // some queue was made with this one as its Redrive.Target
+	sources    map[string][]*Queue // open queues whose Redrive.Target is this one, by name, oldest first
+	tasks      []*moveTask         // the latest MaxMoveTasksListed move tasks, oldest first
 }
 
 // New makes a queue from cfg; see Config for the defaults. It returns an
@@ -69,6 +76,9 @@ func New(cfg Config) (*Queue, error) {
 		ec.DeadLetter = q.moveToDeadLetter
 	}
 	q.eng = engine.New(ec)
+	if dlq := q.deadLetterQueue(); dlq != nil {
+		dlq.addSource(q)
+	}
 	return q, nil
 }
 
@@ -404,9 +414,26 @@ func (q *Queue) Stats() (Stats, error) {
 }
 
 // Close drops every message, wakes every blocked Receive with ErrClosed and
-// stops the queue's timer; later calls return ErrClosed. It is idempotent
-// and always returns nil.
+// stops the queue's timer; later calls return ErrClosed. A running move
+// task stops (it ends Failed) and Close waits for its goroutine, which
+// returns as soon as the Send it may be in returns (that Send's context is
+// cancelled). A source queue stops being one of its dead-letter queue's
+// sources. It is idempotent and always returns nil.
 func (q *Queue) Close() error {
+	q.mu.Lock()
+	first := !q.closed
+	q.closed = true
+	t := q.activeTaskLocked()
+	if t != nil {
+		t.cancel()
+	}
+	q.mu.Unlock()
 	q.eng.Close()
+	if t != nil {
+		<-t.done
+	}
+	if dlq := q.deadLetterQueue(); first && dlq != nil {
+		dlq.removeSource(q)
+	}
 	return nil
 }
