@@ -87,9 +87,9 @@ const moveVisibility = MaxVisibilityTimeout
 
 // StartMoveTask starts moving this dead-letter queue's messages to
 // cfg.Destination, or each back to its source queue when that is nil, and
-// returns the task's ID. It does not block: one goroutine of the queue's
-// moves the messages until the queue has no visible message left, then
-// exits; MoveTasks reports its progress.
+// returns the task's ID. It does not block: a goroutine moves the messages
+// until the queue has no visible message left, then exits; MoveTasks
+// reports its progress.
 //
 // For each message the task receives it sends a new message with the same
 // body and attributes (a new ID, sent now, its receive count at 0, with the
@@ -115,6 +115,7 @@ func (q *Queue) StartMoveTask(cfg MoveTaskConfig) (string, error) {
 	if d, ok := cfg.Destination.(*Queue); ok && d == q {
 		return "", q.errorf("start move task", fmt.Errorf("%w: Destination is the dead-letter queue itself", ErrInvalidParameter))
 	}
+	dest := destinationName(cfg.Destination) // before the lock: it may call the destination
 	now := q.cfg.Clock.Now()
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -136,7 +137,7 @@ func (q *Queue) StartMoveTask(cfg MoveTaskConfig) (string, error) {
 		info: MoveTask{
 			ID:                   engine.NewID(),
 			Status:               MoveTaskRunning,
-			Destination:          destinationName(cfg.Destination),
+			Destination:          dest,
 			MaxMessagesPerSecond: rate,
 			ToMove:               s.Visible,
 			StartedAt:            now,

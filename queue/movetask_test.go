@@ -342,6 +342,14 @@ func TestStartMoveTaskRejectsBadInput(t *testing.T) {
 
 		_, err := newQueue(t, queue.Config{Name: "plain", Clock: clk}).StartMoveTask(queue.MoveTaskConfig{})
 		require.ErrorIs(t, err, queue.ErrNotDeadLetterQueue)
+
+		// once a dead-letter queue, always one, even when its sources close
+		dlq2 := newQueue(t, queue.Config{Name: "dlq2", Clock: clk})
+		src := newQueue(t, queue.Config{Name: "src", Clock: clk, Redrive: &queue.Redrive{Target: dlq2}})
+		require.NoError(t, src.Close())
+		id := startMoveTask(t, dlq2, queue.MoveTaskConfig{})
+		synctest.Wait()
+		require.Equal(t, queue.MoveTaskCompleted, moveTask(t, dlq2, id).Status)
 	})
 }
 
