@@ -29,6 +29,8 @@ const (
 	MaxAttributes            = 10
 	MaxNameLength            = 80
 	MaxRedriveSourceQueues   = 10
+	MaxMoveMessagesPerSecond = 500 // the highest MoveTaskConfig.MaxMessagesPerSecond
+	MaxMoveTasksListed       = 10  // MoveTasks reports at most this many
 )
 
 // NoVisibilityTimeout, as Config.VisibilityTimeout, makes received messages
@@ -67,7 +69,8 @@ type Config struct {
 
 	// Redrive, when set, moves a message to a dead-letter queue instead of
 	// returning it when a receive would make its receive count exceed
-	// MaxReceiveCount.
+	// MaxReceiveCount. A *Queue target knows this queue, by name, from New
+	// until Close, so that its move tasks can send messages back here.
 	Redrive *Redrive
 
 	// RedriveAllow says which queues may use this queue as their dead-letter

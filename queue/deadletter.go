@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/stratus-go/stratus/internal/engine"
@@ -39,7 +40,8 @@ func (q *Queue) AllowsRedriveFrom(source string) bool { return q.cfg.RedriveAllo
 // all or none. Each keeps its ID, body, attributes (copied) and sent time, so
 // its retention here counts from when it was first sent, as with SQS
 // standard queues (a zero SentAt means now); its ReceiveCount here starts
-// again from 0. It does not block.
+// again from 0. Its Source is kept with it (Message.DeadLetterSource): a
+// move task without a destination sends it back there. It does not block.
 //
 // Every message must have a non-empty ID, distinct within the call, and be a
 // message some queue could hold: a body and attributes Send would accept, at
@@ -52,7 +54,7 @@ func (q *Queue) AddDeadLetters(ctx context.Context, msgs []DeadLetter) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	items := make([]engine.Item[map[string]Attribute], len(msgs))
+	items := make([]engine.Item[meta], len(msgs))
 	ids := make(map[string]struct{}, len(msgs))
 	for i, m := range msgs {
 		if !q.AllowsRedriveFrom(m.Source) {
@@ -61,7 +63,7 @@ func (q *Queue) AddDeadLetters(ctx context.Context, msgs []DeadLetter) error {
 		if err := checkDeadLetter(m, ids); err != nil {
 			return fmt.Errorf("queue %q: add dead letters: message %d: %w", q.cfg.Name, i, err)
 		}
-		items[i] = engine.Item[map[string]Attribute]{Body: m.Body, Meta: copyAttributes(m.Attributes), ID: m.ID, SentAt: m.SentAt}
+		items[i] = engine.Item[meta]{Body: m.Body, Meta: meta{attrs: copyAttributes(m.Attributes), source: m.Source}, ID: m.ID, SentAt: m.SentAt}
 	}
 	if err := q.eng.SendBatch(items, make([]string, len(items))); err != nil {
 		return fmt.Errorf("queue %q: add dead letters: %w", q.cfg.Name, err)
@@ -85,11 +87,11 @@ func checkDeadLetter(m DeadLetter, ids map[string]struct{}) error {
 
 // moveToDeadLetter is the engine's DeadLetter hook: it runs without the
 // engine's lock and returns the records it could not move.
-func (q *Queue) moveToDeadLetter(rs []*engine.Record[map[string]Attribute]) []*engine.Record[map[string]Attribute] {
+func (q *Queue) moveToDeadLetter(rs []*engine.Record[meta]) []*engine.Record[meta] {
 	msgs := make([]DeadLetter, len(rs))
 	for i, r := range rs {
 		msgs[i] = DeadLetter{
-			ID: r.ID(), Body: r.Body(), Attributes: r.Meta(), SentAt: r.SentAt(),
+			ID: r.ID(), Body: r.Body(), Attributes: r.Meta().attrs, SentAt: r.SentAt(),
 			ReceiveCount: r.ReceiveCount(), Source: q.cfg.Name,
 		}
 	}
@@ -99,6 +101,52 @@ func (q *Queue) moveToDeadLetter(rs []*engine.Record[map[string]Attribute]) []*e
 				"queue", q.cfg.Name, "messages", len(rs), "err", err)
 		}
 		return rs
+	}
+	return nil
+}
+
+// deadLetterQueue returns q's Redrive.Target when it is a *Queue, else nil.
+func (q *Queue) deadLetterQueue() *Queue {
+	if q.cfg.Redrive == nil {
+		return nil
+	}
+	dlq, _ := q.cfg.Redrive.Target.(*Queue)
+	return dlq
+}
+
+// addSource records src, a queue just made with q as its Redrive.Target:
+// from now on q is a dead-letter queue, and a move task can send messages
+// back to src until src closes.
+func (q *Queue) addSource(src *Queue) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.sources == nil {
+		q.sources = make(map[string][]*Queue)
+	}
+	q.sources[src.cfg.Name] = append(q.sources[src.cfg.Name], src)
+	q.deadLetter = true
+}
+
+// removeSource forgets src, which is closing.
+func (q *Queue) removeSource(src *Queue) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	name := src.cfg.Name
+	qs := slices.DeleteFunc(q.sources[name], func(x *Queue) bool { return x == src })
+	if len(qs) == 0 {
+		delete(q.sources, name)
+	} else {
+		q.sources[name] = qs
+	}
+}
+
+// source returns the open source queue named name, the one made last when
+// several share the name, or nil.
+func (q *Queue) source(name string) *Queue {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if qs := q.sources[name]; len(qs) > 0 {
+		return qs[len(qs)-1]
 	}
 	return nil
 }

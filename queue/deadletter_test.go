@@ -40,6 +40,7 @@ func TestRedriveMovesMessageWhenReceiveCountWouldExceedMax(t *testing.T) {
 		require.Equal(t, attrs, m.Attributes)
 		require.True(t, m.SentAt.Equal(sentAt), "keeps its original sent time")
 		require.Equal(t, 1, m.ReceiveCount)
+		require.Equal(t, "work", m.DeadLetterSource)
 	})
 }
 

@@ -32,9 +32,23 @@
 // With Config.Redrive, a message whose receive count would exceed
 // MaxReceiveCount moves to the dead-letter target instead of being returned.
 // It keeps its ID, body, attributes and sent time, so its retention in the
-// dead-letter queue counts from when it was first sent. A queue's
-// RedriveAllow policy says which queues may use it as their dead-letter
-// queue.
+// dead-letter queue counts from when it was first sent, and it remembers
+// the queue it came from (Message.DeadLetterSource). A queue's RedriveAllow
+// policy says which queues may use it as their dead-letter queue.
+//
+// A move task (SQS StartMessageMoveTask) takes the messages back out of a
+// dead-letter queue: StartMoveTask sends each visible message to a
+// destination, or back to its source queue, as a new message (new ID, sent
+// now, so its retention starts again; same body and attributes; receive
+// count 0), and deletes it from the dead-letter queue only once the
+// destination has accepted it. A queue is a dead-letter queue once a queue
+// has been made with it as its Redrive.Target, and stays one. It knows its
+// sources as long as they are open: a message whose source has closed (or
+// that came from no queue it knows) stops the task as Failed, and stays.
+// One task runs at a time per queue, optionally at most 1–500 messages a
+// second; CancelMoveTask stops it (what was moved stays moved); MoveTasks
+// lists the last 10. The task ends Completed when it finds no visible
+// message: messages in flight or delayed then stay where they are.
 //
 // A message older than the retention period is gone: never returned, not
 // counted, and its memory released, whether or not anyone calls the queue.
@@ -95,7 +109,8 @@
 // label ("Number.float"). A Number has at most 38 significant digits and a
 // magnitude from 10^-128 to 10^126. Batches hold 1–10 entries with distinct
 // IDs of 1–80 characters of [A-Za-z0-9_-]; a SendBatch carries at most
-// MaxMessageSize bytes in all.
+// MaxMessageSize bytes in all. A move task's MaxMessagesPerSecond is 0 (no
+// limit) or 1–500; MoveTasks keeps the last 10 tasks.
 //
 // MD5OfBody and MD5OfAttributes compute the digests SQS reports, on demand.
 //
@@ -112,17 +127,33 @@
 // ErrReceiptHandleExpired, ErrMessageNotInFlight, ErrVisibilityTooLong.
 // ErrOverLimit (a short poll finds messages visible but MaxInFlight already
 // in flight), ErrPurgeInProgress and ErrRedriveNotAllowed mirror the SQS
-// errors of the same names. A blocked Receive returns ctx.Err() unwrapped.
+// errors of the same names. Move tasks: ErrNotDeadLetterQueue,
+// ErrMoveTaskRunning, ErrMoveTaskNotRunning, ErrMoveTaskNotFound; a task
+// that fails reports why in MoveTask.FailureReason. A blocked Receive
+// returns ctx.Err() unwrapped.
 //
 // # Concurrency
 //
 // A Queue is safe for concurrent use. Only Receive blocks, and only while
 // long polling; it returns promptly when its context is done. Internally one
-// mutex guards the messages; a second, taken only by Purge and always before
-// the first, guards the purge timestamp. Bookkeeping is O(log n) per
-// operation at most, with no goroutine or timer per message: one clock timer
-// per queue wakes long polls and releases expired messages. Close wakes
-// blocked receives with ErrClosed; every later call returns ErrClosed.
+// mutex guards the messages; a second guards the purge timestamp, the
+// registry of source queues and the move tasks. The second may be held while
+// taking the first, never the other way round, and neither is held while
+// calling another queue. Bookkeeping is O(log n) per operation at most, with
+// no goroutine or timer per message: one clock timer per queue wakes long
+// polls and releases expired messages. Close wakes blocked receives with
+// ErrClosed; every later call returns ErrClosed.
+//
+// A move task runs on one goroutine of its own, from StartMoveTask until it
+// ends, and none runs otherwise. It receives up to 10 messages at a time,
+// hidden while it sends them, and calls the destination's Send one message
+// at a time with no lock held and a context that CancelMoveTask and Close
+// cancel. Its rate is a token bucket on the queue's clock holding
+// min(rate, 10) messages: it moves a bucketful, then sleeps on a clock timer
+// until the bucket is full again, so at 10 a second it moves 10 at once,
+// then 10 more each second. Close stops a running task, which ends Failed
+// ("the dead-letter queue was closed"), and waits for its goroutine to
+// return (it returns once the Send it may be in returns).
 //
 // A dead-letter move runs inside the Receive that triggers it, without the
 // queue's lock, calling the target's AddDeadLetters with
@@ -149,6 +180,19 @@
 //   - In the dead-letter queue, ReceiveCount starts again from 0, and
 //     AgeOfOldestMessage counts from the original sent time (SQS counts it
 //     from the move).
+//   - Move tasks: the ID is a UUID, not SQS's opaque task handle; queues are
+//     named, not ARNs; a source is found by name among the open queues made
+//     with this dead-letter queue as their target (the one made last if
+//     several share a name), and one that is closed fails the task. Zero
+//     MaxMessagesPerSecond means as fast as the queues take the messages
+//     (SQS: "system optimized"). A task also moves messages that arrive
+//     while it runs, and keeps going while they keep arriving; a destination
+//     that feeds the dead-letter queue back makes an endless task (this
+//     queue itself is refused). MoveTasks returns all of the last 10 (SQS
+//     MaxResults defaults to 1) and still answers after Close. The receive
+//     counts of messages a failed or cancelled task leaves behind are one
+//     higher; so a dead-letter queue that has a Redrive of its own may move
+//     a message onward instead of handing it to the task.
 //   - The default MaxMessageSize is the classic 256 KiB; SQS now defaults to
 //     1 MiB (set MaxMessageSize to 1<<20 to match).
 //   - Durations need not be whole seconds.
@@ -169,6 +213,5 @@
 //     "queue: …" whichever package returns them: they are shared with the
 //     other queue packages, so errors.Is matches across them.
 //   - Not implemented: queue attributes changed after creation, message
-//     system attributes such as AWSTraceHeader, fair queues, and
-//     StartMessageMoveTask (moving messages back out of a dead-letter queue).
+//     system attributes such as AWSTraceHeader, and fair queues.
 package queue

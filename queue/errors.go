@@ -94,3 +94,24 @@ var (
 	// previous one (SQS PurgeQueueInProgress).
 	ErrPurgeInProgress = errors.New("queue: purge already in progress")
 )
+
+// Errors of message move tasks (SQS StartMessageMoveTask,
+// CancelMessageMoveTask).
+var (
+	// ErrNotDeadLetterQueue is returned by StartMoveTask on a queue that no
+	// queue has been made with as its Redrive.Target.
+	ErrNotDeadLetterQueue = errors.New("queue: not a dead-letter queue")
+
+	// ErrMoveTaskRunning is returned by StartMoveTask while another move
+	// task of the queue is running or being cancelled: a queue runs one at a
+	// time.
+	ErrMoveTaskRunning = errors.New("queue: a message move task is already running")
+
+	// ErrMoveTaskNotRunning is returned by CancelMoveTask for a task that
+	// has completed, failed, or been cancelled already.
+	ErrMoveTaskNotRunning = errors.New("queue: message move task not running")
+
+	// ErrMoveTaskNotFound is returned by CancelMoveTask for an ID that is not
+	// among the queue's listed tasks (see MoveTasks).
+	ErrMoveTaskNotFound = errors.New("queue: message move task not found")
+)

@@ -101,6 +101,12 @@ type Message struct {
 	// (SQS ApproximateFirstReceiveTimestamp).
 	FirstReceivedAt time.Time
 
+	// DeadLetterSource is, in a dead-letter queue, the name of the queue
+	// the message was moved from (SQS DeadLetterQueueSourceArn); "" for a
+	// message sent here directly. A move task with no Destination sends the
+	// message back there.
+	DeadLetterSource string
+
 	// Err is set, with LargePayload, when the message's body could not be
 	// had from its bucket (ErrPayloadNotFound, ErrUnknownBucket,
 	// ErrInvalidPointer); Body then holds the pointer. It is nil otherwise.

@@ -271,7 +271,7 @@ func (q *Queue) dropObject(ctx context.Context, bucket, key string) error {
 // storeAll puts the objects of a batch's items in the bucket. An item whose
 // object cannot be stored fails alone: its result gets the error and it is
 // dropped from items, ok and objs, which are returned.
-func (q *Queue) storeAll(ctx context.Context, items []engine.Item[attrs], ok []int, objs []*object, results []SendBatchResult) ([]engine.Item[attrs], []int, []*object) {
+func (q *Queue) storeAll(ctx context.Context, items []engine.Item[meta], ok []int, objs []*object, results []SendBatchResult) ([]engine.Item[meta], []int, []*object) {
 	if objs == nil {
 		return items, ok, objs
 	}

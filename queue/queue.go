@@ -28,16 +28,28 @@ var (
 	_ DeadLetterTarget = (*Queue)(nil)
 )
 
-type attrs = map[string]Attribute
+// meta is what the engine stores with a message besides its body: 24
+// bytes per message.
+type meta struct {
+	attrs  map[string]Attribute // nil when the message has none
+	source string               // for a dead letter, its source queue's name; else ""
+}
 
 // Queue is a standard queue. Make one with New. All methods are safe for
 // concurrent use.
 type Queue struct {
 	cfg resolved // immutable after New
-	eng *engine.Engine[attrs, Message]
+	eng *engine.Engine[meta, Message]
 
-	mu        sync.Mutex // guards lastPurge
-	lastPurge time.Time  // zero before the first purge
+	// mu guards the fields below. It may be held while taking the engine's
+	// lock (never the other way round), and is never held while calling
+	// another queue or a move task's destination.
+	mu         sync.Mutex
+	lastPurge  time.Time           // zero before the first purge
+	closed     bool                // Close has been called
+	deadLetter bool                // some queue was made with this one as its Redrive.Target
+	sources    map[string][]*Queue // open queues whose Redrive.Target is this one, by name, oldest first
+	tasks      []*moveTask         // the latest MaxMoveTasksListed move tasks, oldest first
 }
 
 // New makes a queue from cfg; see Config for the defaults. It returns an
@@ -53,7 +65,7 @@ func New(cfg Config) (*Queue, error) {
 		return nil, fmt.Errorf("queue %q: new: %w", r.Name, ErrRedriveNotAllowed)
 	}
 	q := &Queue{cfg: r}
-	ec := engine.Config[attrs, Message]{
+	ec := engine.Config[meta, Message]{
 		Clock:       r.Clock,
 		Retention:   r.Retention,
 		MaxInFlight: r.MaxInFlight,
@@ -64,19 +76,24 @@ func New(cfg Config) (*Queue, error) {
 		ec.DeadLetter = q.moveToDeadLetter
 	}
 	q.eng = engine.New(ec)
+	if dlq := q.deadLetterQueue(); dlq != nil {
+		dlq.addSource(q)
+	}
 	return q, nil
 }
 
 // deliver makes the caller's copy of a record taken by a receive.
-func deliver(r *engine.Record[attrs], handle string) Message {
+func deliver(r *engine.Record[meta], handle string) Message {
+	m := r.Meta()
 	return Message{
-		ID:              r.ID(),
-		Body:            r.Body(),
-		Attributes:      copyAttributes(r.Meta()),
-		ReceiptHandle:   handle,
-		ReceiveCount:    r.ReceiveCount(),
-		SentAt:          r.SentAt(),
-		FirstReceivedAt: r.FirstReceivedAt(),
+		ID:               r.ID(),
+		Body:             r.Body(),
+		Attributes:       copyAttributes(m.attrs),
+		ReceiptHandle:    handle,
+		ReceiveCount:     r.ReceiveCount(),
+		SentAt:           r.SentAt(),
+		FirstReceivedAt:  r.FirstReceivedAt(),
+		DeadLetterSource: m.source,
 	}
 }
 
@@ -89,19 +106,19 @@ func (q *Queue) errorf(op string, err error) error {
 
 // prepare validates one message and turns it into an engine item; it
 // returns the message's size.
-func (q *Queue) prepare(in SendInput) (engine.Item[attrs], int, error) {
+func (q *Queue) prepare(in SendInput) (engine.Item[meta], int, error) {
 	delay := q.cfg.Delay
 	if in.Delay != nil {
 		delay = *in.Delay
 		if delay < 0 || delay > MaxDelay {
-			return engine.Item[attrs]{}, 0, fmt.Errorf("%w: Delay = %v, want 0s–15m", ErrInvalidParameter, delay)
+			return engine.Item[meta]{}, 0, fmt.Errorf("%w: Delay = %v, want 0s–15m", ErrInvalidParameter, delay)
 		}
 	}
 	size, err := checkMessage(in.Body, in.Attributes, q.cfg.MaxMessageSize)
 	if err != nil {
-		return engine.Item[attrs]{}, 0, err
+		return engine.Item[meta]{}, 0, err
 	}
-	return engine.Item[attrs]{Body: in.Body, Meta: copyAttributes(in.Attributes), Delay: delay}, size, nil
+	return engine.Item[meta]{Body: in.Body, Meta: meta{attrs: copyAttributes(in.Attributes)}, Delay: delay}, size, nil
 }
 
 // Send adds a message and returns its ID, a random UUID. It does not block.
@@ -147,14 +164,14 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 		return nil, q.errorf("send batch", err)
 	}
 	results := make([]SendBatchResult, len(entries))
-	items := make([]engine.Item[attrs], 0, len(entries))
+	items := make([]engine.Item[meta], 0, len(entries))
 	ok := make([]int, 0, len(entries)) // index in entries of each item
 	var objs []*object                 // with LargePayload: the object of each item, or nil
 	total := 0
 	for i, e := range entries {
 		results[i].ID = e.ID
 		in, obj, err := q.offload(e.SendInput)
-		var it engine.Item[attrs]
+		var it engine.Item[meta]
 		var size int
 		if err == nil {
 			it, size, err = q.prepare(in)
@@ -446,9 +463,26 @@ func (q *Queue) Stats() (Stats, error) {
 }
 
 // Close drops every message, wakes every blocked Receive with ErrClosed and
-// stops the queue's timer; later calls return ErrClosed. It is idempotent
-// and always returns nil.
+// stops the queue's timer; later calls return ErrClosed. A running move
+// task stops (it ends Failed) and Close waits for its goroutine, which
+// returns as soon as the Send it may be in returns (that Send's context is
+// cancelled). A source queue stops being one of its dead-letter queue's
+// sources. It is idempotent and always returns nil.
 func (q *Queue) Close() error {
+	q.mu.Lock()
+	first := !q.closed
+	q.closed = true
+	t := q.activeTaskLocked()
+	if t != nil {
+		t.cancel()
+	}
+	q.mu.Unlock()
 	q.eng.Close()
+	if t != nil {
+		<-t.done
+	}
+	if dlq := q.deadLetterQueue(); first && dlq != nil {
+		dlq.removeSource(q)
+	}
 	return nil
 }

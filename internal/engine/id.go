@@ -5,7 +5,8 @@ import (
 	"math/rand/v2"
 )
 
-// NewID returns a random (version 4) UUID, as message IDs are.
+// NewID returns a random (version 4) UUID in its text form, made as message
+// IDs are: for the other IDs the queue packages hand out.
 func NewID() string {
 	var b [36]byte
 	newID(&b)
