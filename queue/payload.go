@@ -108,9 +108,13 @@ func (q *Queue) offload(in SendInput) (SendInput, *object, error) {
 		return in, nil, nil
 	}
 	for _, name := range []string{PayloadSizeAttribute, LegacyPayloadSizeAttribute} {
-		if _, ok := in.Attributes[name]; ok {
-			return in, nil, fmt.Errorf("%w: %q is reserved for large payloads", ErrInvalidAttribute, name)
+		if _, ok := in.Attributes[name]; !ok {
+			continue
 		}
+		if _, err := parsePointer(in.Body); err == nil {
+			return in, nil, nil // already a pointer (a message moved back from a dead-letter queue): queued as it is
+		}
+		return in, nil, fmt.Errorf("%w: %q is reserved for large payloads", ErrInvalidAttribute, name)
 	}
 	size, err := checkMessage(in.Body, in.Attributes, MaxPayloadSize)
 	if err != nil {

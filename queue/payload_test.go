@@ -296,3 +296,29 @@ func TestConsumerWithLargePayloads(t *testing.T) {
 		require.Empty(t, objects(t, b))
 	})
 }
+
+// A large message that reached a plain dead-letter queue as a pointer goes
+// back to its source by a move task and is whole again there: the pointer
+// is queued as it is, not refused for its reserved attribute.
+func TestLargePayloadRedrivenFromDeadLetterQueue(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		b := newMemoryBucket(t, "payloads")
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk})
+		q := newQueue(t, queue.Config{Name: "work", Clock: clk, LargePayload: &queue.LargePayload{Bucket: b, Always: true},
+			Redrive: &queue.Redrive{Target: dlq, MaxReceiveCount: 1}})
+		send(t, q, "big report")
+		receiveOne(t, q)
+		advance(clk, 30*time.Second)
+		require.Empty(t, receive(t, q, queue.ReceiveOptions{}))
+		require.Equal(t, 1, stats(t, dlq).Visible)
+
+		_, err := dlq.StartMoveTask(queue.MoveTaskConfig{})
+		require.NoError(t, err)
+		synctest.Wait()
+		require.Equal(t, queue.MoveTaskCompleted, dlq.MoveTasks()[0].Status, dlq.MoveTasks()[0].FailureReason)
+		m := receiveOne(t, q)
+		require.NoError(t, m.Err)
+		require.Equal(t, "big report", m.Body)
+		require.Len(t, objects(t, b), 1, "the same object, not a copy")
+	})
+}
