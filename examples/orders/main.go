@@ -56,12 +56,6 @@ func (t *table) print() {
 	}
 }
 
-func (t *table) len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.rows)
-}
-
 // function is the queue-triggered function. Version 1 reads the quantity
 // as a number only; version 2, the fix, also takes a number in a string.
 type function struct {
