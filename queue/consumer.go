@@ -66,6 +66,8 @@ type ConsumerConfig struct {
 	// BatchWindow is how long the consumer keeps receiving to fill a batch,
 	// counted from its first message: 0–5 min, default 0 (a batch is what
 	// one receive returns). A batch also closes at MaxBatchBytes of bodies.
+	// Without a Heartbeat it must be shorter than the visibility timeout,
+	// or the first messages would come back before the batch is handled.
 	BatchWindow time.Duration
 
 	// MaxConcurrency is how many batches run at once: 1–1,000, 0 means 5.
@@ -88,8 +90,10 @@ type ConsumerConfig struct {
 	ReportBatchItemFailures bool
 
 	// OnError, if set, receives what the consumer cannot return: handler
-	// errors and panics (ErrHandlerPanic), failed deletes and heartbeats.
-	// It is called from the consumer's goroutines and must not block long.
+	// errors and panics (ErrHandlerPanic), messages whose large payload
+	// could not be fetched (Message.Err: they fail without reaching the
+	// handler), failed deletes and heartbeats. It is called from the
+	// consumer's goroutines, must not block long, and must not call Close.
 	// Without it those go to Logger, if set, else nowhere.
 	OnError func(error)
 
@@ -126,6 +130,9 @@ func (c ConsumerConfig) resolve(q *Queue) (ConsumerConfig, error) {
 	if c.Heartbeat < 0 || c.Heartbeat > 0 && c.Heartbeat >= vis {
 		return c, invalid("Heartbeat", c.Heartbeat, fmt.Sprintf("0 (off) or under the visibility timeout, %v", vis))
 	}
+	if c.Heartbeat == 0 && c.BatchWindow > 0 && c.BatchWindow >= vis {
+		return c, invalid("BatchWindow", c.BatchWindow, fmt.Sprintf("under the visibility timeout, %v, or a Heartbeat", vis))
+	}
 	c.VisibilityTimeout = vis
 	return c, nil
 }
@@ -147,6 +154,7 @@ type Consumer struct {
 	beat     chan struct{}  // closed to stop the heartbeat
 	beaten   chan struct{}  // closed when the heartbeat returns
 	stopOnce sync.Once
+	beatMu   sync.Mutex // held by a heartbeat while it extends visibility
 
 	mu        sync.Mutex
 	held      map[string]struct{} // receipt handles of the messages held
@@ -218,7 +226,8 @@ func newConsumer(ctx context.Context, q *Queue, h Handler, cfg ConsumerConfig) (
 // gathering into a batch (visible again at once), waits for the running
 // handlers and deletes what they finished. Messages of failed batches come
 // back after their visibility timeout. No goroutine is left. Close is
-// idempotent and returns nil.
+// idempotent and returns nil. It must not be called from a Handler or from
+// OnError: it waits for them.
 func (c *Consumer) Close() error {
 	c.stopOnce.Do(func() {
 		c.stopPoll()
@@ -230,8 +239,9 @@ func (c *Consumer) Close() error {
 	return nil
 }
 
-// Err reports why the consumer stopped on its own: its queue was closed
-// (ErrClosed). It is nil while it runs and after Close.
+// Err reports why the consumer stopped receiving on its own: its queue was
+// closed (ErrClosed, wrapped); it stays so after Close. It is nil while the
+// consumer runs, and after a Close that found it running.
 func (c *Consumer) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

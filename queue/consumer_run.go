@@ -18,6 +18,9 @@ func (c *Consumer) receiveLoop() {
 			return
 		}
 		batch, err := c.gather()
+		if err == nil && c.poll.Err() != nil {
+			err = c.poll.Err() // stopped while the last receive fetched its payloads
+		}
 		if err != nil {
 			c.slots.release()
 			c.giveBack(batch)
@@ -96,6 +99,8 @@ var entryIDs = [MaxBatchEntries]string{"0", "1", "2", "3", "4", "5", "6", "7", "
 // giveBack makes messages the consumer will not handle visible at once.
 func (c *Consumer) giveBack(msgs []Message) {
 	c.unhold(msgs)
+	c.beatMu.Lock() // a heartbeat under way has the old list: let it finish
+	c.beatMu.Unlock()
 	for part := range slices.Chunk(msgs, MaxBatchEntries) {
 		entries := make([]ChangeVisibilityBatchEntry, len(part))
 		for i, m := range part {
@@ -109,12 +114,26 @@ func (c *Consumer) giveBack(msgs []Message) {
 func (c *Consumer) run(batch []Message) {
 	defer c.batches.Done()
 	defer c.slots.release()
-	err := c.call(batch)
-	done, err := c.outcome(batch, err)
-	c.unhold(batch)
-	if err != nil {
-		c.report(c.q.errorf("consumer", err))
+	ok := batch
+	if slices.ContainsFunc(batch, func(m Message) bool { return m.Err != nil }) {
+		ok = nil
+		for _, m := range batch {
+			if m.Err != nil {
+				c.report(c.q.errorf("consumer", m.Err)) // failed: it comes back after its visibility timeout
+				continue
+			}
+			ok = append(ok, m)
+		}
 	}
+	var done []Message
+	if len(ok) > 0 {
+		var err error
+		done, err = c.outcome(ok, c.call(ok))
+		if err != nil {
+			c.report(c.q.errorf("consumer", err))
+		}
+	}
+	c.unhold(batch)
 	c.mu.Lock()
 	c.running--
 	c.succeeded += len(done)
@@ -142,6 +161,9 @@ func (c *Consumer) outcome(batch []Message, err error) ([]Message, error) {
 	var f *BatchItemFailures
 	if !c.cfg.ReportBatchItemFailures || !errors.As(err, &f) {
 		return nil, fmt.Errorf("handler: %w", err)
+	}
+	if f == nil {
+		return batch, nil // a nil response, as with Lambda: all succeeded
 	}
 	failed := make(map[string]bool, len(f.MessageIDs))
 	for _, id := range f.MessageIDs {
@@ -192,20 +214,27 @@ func (c *Consumer) heartbeat() {
 			return
 		case <-t.C:
 		}
-		for part := range slices.Chunk(c.handles(), MaxBatchEntries) {
-			entries := make([]ChangeVisibilityBatchEntry, len(part))
-			for j, h := range part {
-				entries[j] = ChangeVisibilityBatchEntry{ID: entryIDs[j], ReceiptHandle: h, VisibilityTimeout: c.cfg.VisibilityTimeout}
-			}
-			res, err := c.q.ChangeVisibilityBatch(context.Background(), entries)
-			if err != nil {
-				c.report(fmt.Errorf("heartbeat: %w", err))
-				break
-			}
-			for j, r := range res {
-				if r.Err != nil && c.release(part[j]) {
-					c.report(fmt.Errorf("heartbeat: %w", r.Err))
-				}
+		c.beatMu.Lock()
+		c.beatOnce()
+		c.beatMu.Unlock()
+	}
+}
+
+// beatOnce extends the visibility of every held message.
+func (c *Consumer) beatOnce() {
+	for part := range slices.Chunk(c.handles(), MaxBatchEntries) {
+		entries := make([]ChangeVisibilityBatchEntry, len(part))
+		for j, h := range part {
+			entries[j] = ChangeVisibilityBatchEntry{ID: entryIDs[j], ReceiptHandle: h, VisibilityTimeout: c.cfg.VisibilityTimeout}
+		}
+		res, err := c.q.ChangeVisibilityBatch(context.Background(), entries)
+		if err != nil {
+			c.report(fmt.Errorf("heartbeat: %w", err))
+			return
+		}
+		for j, r := range res {
+			if r.Err != nil && c.release(part[j]) {
+				c.report(fmt.Errorf("heartbeat: %w", r.Err))
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -12,6 +13,7 @@ import (
 	"github.com/benbjohnson/clock"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stratus-go/stratus/blob"
 	"github.com/stratus-go/stratus/queue"
 )
 
@@ -236,7 +238,7 @@ func TestConsumerBatchWindowEndsWhenBatchIsFull(t *testing.T) {
 	mocked(t, func(t *testing.T, clk *clock.Mock) {
 		q := newQueue(t, queue.Config{Clock: clk})
 		rec := &recorder{}
-		newConsumer(t, q, rec.handle, queue.ConsumerConfig{BatchSize: 25, BatchWindow: time.Minute})
+		newConsumer(t, q, rec.handle, queue.ConsumerConfig{BatchSize: 25, BatchWindow: time.Minute, VisibilityTimeout: 2 * time.Minute})
 		for i := range 30 {
 			send(t, q, fmt.Sprint(i))
 		}
@@ -310,7 +312,7 @@ func TestConsumerCloseGivesBackAGatheringBatch(t *testing.T) {
 	mocked(t, func(t *testing.T, clk *clock.Mock) {
 		q := newQueue(t, queue.Config{Clock: clk})
 		rec := &recorder{}
-		c, err := queue.NewConsumer(q, rec.handle, queue.ConsumerConfig{BatchSize: 100, BatchWindow: time.Minute})
+		c, err := queue.NewConsumer(q, rec.handle, queue.ConsumerConfig{BatchSize: 100, BatchWindow: time.Minute, VisibilityTimeout: 2 * time.Minute})
 		require.NoError(t, err)
 		sendBodies(t, q, "a", "b")
 		synctest.Wait()
@@ -338,6 +340,14 @@ func TestConsumerConcurrencyLimit(t *testing.T) {
 		require.ErrorIs(t, c.SetMaxConcurrency(0), queue.ErrInvalidParameter)
 		require.ErrorIs(t, c.SetMaxConcurrency(1001), queue.ErrInvalidParameter)
 		require.NoError(t, c.SetMaxConcurrency(2))
+		for range 3 { // five running: none starts until fewer than two run
+			release <- struct{}{}
+			synctest.Wait()
+		}
+		require.Equal(t, queue.ConsumerStats{Running: 2, Succeeded: 3}, c.Stats())
+		release <- struct{}{}
+		synctest.Wait()
+		require.Equal(t, queue.ConsumerStats{Running: 2, Succeeded: 4}, c.Stats(), "one ended, one began")
 		close(release)
 		synctest.Wait()
 		require.Equal(t, 20, c.Stats().Succeeded)
@@ -363,6 +373,7 @@ func TestNewConsumerRejectsBadConfig(t *testing.T) {
 		{"visibility over 12h", queue.ConsumerConfig{VisibilityTimeout: 13 * time.Hour}, "VisibilityTimeout = 13h0m0s"},
 		{"heartbeat not under the visibility", queue.ConsumerConfig{Heartbeat: 30 * time.Second}, "Heartbeat = 30s"},
 		{"heartbeat negative", queue.ConsumerConfig{Heartbeat: -1}, "Heartbeat"},
+		{"window not under the visibility", queue.ConsumerConfig{BatchWindow: 30 * time.Second}, "BatchWindow = 30s, want under the visibility timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -402,5 +413,114 @@ func TestConsumeRunsUntilContextDoneOrQueueClosed(t *testing.T) {
 		synctest.Wait()
 		require.NoError(t, q.Close())
 		require.ErrorIs(t, <-done, queue.ErrClosed)
+	})
+}
+
+// The window is counted from the batch's first message, not from when the
+// consumer began to wait for one.
+func TestConsumerBatchWindowStartsAtFirstMessage(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		q := newQueue(t, queue.Config{Clock: clk})
+		rec := &recorder{}
+		newConsumer(t, q, rec.handle, queue.ConsumerConfig{BatchSize: 100, BatchWindow: 10 * time.Second})
+		synctest.Wait()
+		advance(clk, 25*time.Second) // an idle consumer, past a window's length
+		send(t, q, "first")
+		synctest.Wait()
+		advance(clk, 10*time.Second-time.Millisecond)
+		require.Empty(t, rec.got())
+		advance(clk, time.Millisecond)
+		require.Equal(t, [][]string{{"first"}}, rec.got())
+	})
+}
+
+// A window longer than the visibility timeout is allowed with a Heartbeat,
+// which keeps the first messages hidden: each message is in the batch once,
+// and a failure reported for it is not deleted.
+func TestConsumerLongWindowWithHeartbeat(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		q := newQueue(t, queue.Config{Clock: clk})
+		rec := &recorder{fn: func(msgs []queue.Message) error {
+			return &queue.BatchItemFailures{MessageIDs: []string{msgs[0].ID}}
+		}}
+		c := newConsumer(t, q, rec.handle, queue.ConsumerConfig{
+			BatchSize: 100, BatchWindow: time.Minute, Heartbeat: 10 * time.Second, ReportBatchItemFailures: true,
+		})
+		send(t, q, "a")
+		synctest.Wait()
+		for range 6 {
+			advance(clk, 10*time.Second)
+		}
+		require.Equal(t, [][]string{{"a"}}, rec.got())
+		require.Equal(t, queue.ConsumerStats{Failed: 1}, c.Stats())
+		require.Equal(t, 1, stats(t, q).InFlight)
+	})
+}
+
+// A nil *BatchItemFailures is a nil response: the whole batch succeeded.
+func TestConsumerNilBatchItemFailuresIsSuccess(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		q := newQueue(t, queue.Config{Clock: clk})
+		sendBodies(t, q, "a", "b")
+		rec := &recorder{fn: func([]queue.Message) error {
+			var f *queue.BatchItemFailures
+			return f
+		}}
+		c := newConsumer(t, q, rec.handle, queue.ConsumerConfig{ReportBatchItemFailures: true})
+		synctest.Wait()
+		require.Equal(t, queue.ConsumerStats{Succeeded: 2}, c.Stats())
+	})
+}
+
+// blockingBucket's Get waits for its context; it counts the Gets.
+type blockingBucket struct {
+	*blob.Memory
+	gets chan struct{}
+}
+
+func (b blockingBucket) Get(ctx context.Context, key string) (io.ReadCloser, blob.ObjectInfo, error) {
+	b.gets <- struct{}{}
+	<-ctx.Done()
+	return nil, blob.ObjectInfo{}, ctx.Err()
+}
+
+// Closing the consumer while a receive fetches payloads gives the messages
+// back; the handler never sees a pointer instead of a body.
+func TestConsumerCloseDuringPayloadFetch(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		b := blockingBucket{newMemoryBucket(t, "payloads"), make(chan struct{}, 1)}
+		q := newQueue(t, queue.Config{Clock: clk, LargePayload: &queue.LargePayload{Bucket: b, Always: true}})
+		send(t, q, "x")
+		rec := &recorder{}
+		c, err := queue.NewConsumer(q, rec.handle, queue.ConsumerConfig{})
+		require.NoError(t, err)
+		<-b.gets
+		require.NoError(t, c.Close())
+		require.Empty(t, rec.got())
+		require.Equal(t, 1, stats(t, q).Visible)
+		require.Len(t, objects(t, b), 1)
+	})
+}
+
+// A message whose payload cannot be fetched fails without reaching the
+// handler; the others in its batch are handled.
+func TestConsumerFailsMessagesWithoutPayload(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		b := newMemoryBucket(t, "payloads")
+		q := newQueue(t, queue.Config{Clock: clk, LargePayload: &queue.LargePayload{Bucket: b}})
+		require.NoError(t, q.AddDeadLetters(ctx, []queue.DeadLetter{{
+			ID: "lost", Source: "src", Body: pointerPrefix + `gone"}]`,
+			Attributes: map[string]queue.Attribute{"ExtendedPayloadSize": queue.NumberAttribute("3")},
+		}}))
+		send(t, q, "fine")
+		rec := &recorder{}
+		var reported errs
+		c := newConsumer(t, q, rec.handle, queue.ConsumerConfig{OnError: reported.add})
+		synctest.Wait()
+		require.Equal(t, [][]string{{"fine"}}, rec.got())
+		require.Equal(t, queue.ConsumerStats{Succeeded: 1, Failed: 1}, c.Stats())
+		require.Len(t, reported.list(), 1)
+		require.ErrorIs(t, reported.list()[0], queue.ErrPayloadNotFound)
+		require.Equal(t, 1, stats(t, q).InFlight)
 	})
 }

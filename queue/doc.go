@@ -197,6 +197,11 @@
 //     1 MiB (set MaxMessageSize to 1<<20 to match).
 //   - Durations need not be whole seconds.
 //   - Stats are exact, not approximate.
+//   - Large payloads: the extended client refuses more than 9 attributes
+//     on every send once it is in use; here only a message that goes
+//     through the bucket is held to 9 (plus the marker). Delete removes the
+//     object the stored message points to, not the one its receipt handle
+//     names, so an edited handle cannot delete another object.
 //   - The consumer allows MaxConcurrency 1 (Lambda's minimum is 2), handles
 //     a handler error as a failed batch (Lambda deletes a batch whenever the
 //     function returns without error, whatever it returns), and has a

@@ -108,8 +108,9 @@ type Message struct {
 	DeadLetterSource string
 
 	// Err is set, with LargePayload, when the message's body could not be
-	// had from its bucket (ErrPayloadNotFound, ErrUnknownBucket,
-	// ErrInvalidPointer); Body then holds the pointer. It is nil otherwise.
+	// had from its bucket: ErrPayloadNotFound, ErrUnknownBucket,
+	// ErrInvalidPointer, or the bucket's or the context's error. Body then
+	// holds the pointer. It is nil otherwise.
 	Err error
 }
 

@@ -182,12 +182,8 @@ func (q *Queue) bucket(name string) blob.Bucket {
 func (q *Queue) resolve(ctx context.Context, msgs []Message) {
 	for i := range msgs {
 		m := &msgs[i]
-		marker := PayloadSizeAttribute
-		if _, ok := m.Attributes[marker]; !ok {
-			marker = LegacyPayloadSizeAttribute
-			if _, ok := m.Attributes[marker]; !ok {
-				continue
-			}
+		if !isPointer(m.Attributes) {
+			continue
 		}
 		p, err := parsePointer(m.Body)
 		if err != nil {
@@ -201,7 +197,8 @@ func (q *Queue) resolve(ctx context.Context, msgs []Message) {
 			continue
 		}
 		m.Body = body
-		delete(m.Attributes, marker)
+		delete(m.Attributes, PayloadSizeAttribute)
+		delete(m.Attributes, LegacyPayloadSizeAttribute)
 		if len(m.Attributes) == 0 {
 			m.Attributes = nil
 		}
@@ -242,34 +239,51 @@ func (q *Queue) fetch(ctx context.Context, p pointer) (string, error) {
 	return sb.String(), nil
 }
 
-// splitHandle takes apart a receipt handle that names an object; for
-// others key is "" and h is returned as it is.
-func splitHandle(h string) (bucket, key, rest string) {
+// stripHandle returns the queue's own receipt handle inside one that also
+// names an object (the extended client's format); others come back as
+// they are. The object named is not trusted: Delete removes the one the
+// stored message points to.
+func stripHandle(h string) string {
 	after, ok := strings.CutPrefix(h, bucketMarker)
 	if !ok {
-		return "", "", h
+		return h
 	}
-	bucket, after, ok = strings.Cut(after, bucketMarker+keyMarker)
+	_, after, ok = strings.Cut(after, bucketMarker+keyMarker)
 	if !ok {
-		return "", "", h
+		return h
 	}
-	key, rest, ok = strings.Cut(after, keyMarker)
+	_, rest, ok := strings.Cut(after, keyMarker)
 	if !ok {
-		return "", "", h
+		return h
 	}
-	return bucket, key, rest
+	return rest
 }
 
-// dropObject deletes the object of a deleted message, unless KeepObjects.
-// An object in a bucket the queue does not know is out of its reach: left.
-func (q *Queue) dropObject(ctx context.Context, bucket, key string) error {
-	if key == "" || q.cfg.LargePayload.KeepObjects {
+// dropObject deletes the object of a message a delete removed, unless
+// KeepObjects. The object is the one the stored message points to, not the
+// one the receipt handle names, so a forged handle deletes nothing else. An
+// object in a bucket the queue does not know is out of its reach: left.
+func (q *Queue) dropObject(ctx context.Context, gone engine.Deleted[meta]) error {
+	if gone.Body == "" || q.cfg.LargePayload.KeepObjects || !isPointer(gone.Meta.attrs) {
 		return nil
 	}
-	if b := q.bucket(bucket); b != nil {
-		return b.Delete(ctx, key)
+	p, err := parsePointer(gone.Body)
+	if err != nil {
+		return nil
+	}
+	if b := q.bucket(p.Bucket); b != nil {
+		return b.Delete(ctx, p.Key)
 	}
 	return nil
+}
+
+// isPointer reports whether attrs mark a large-payload pointer.
+func isPointer(attrs map[string]Attribute) bool {
+	_, ok := attrs[PayloadSizeAttribute]
+	if !ok {
+		_, ok = attrs[LegacyPayloadSizeAttribute]
+	}
+	return ok
 }
 
 // storeAll puts the objects of a batch's items in the bucket. An item whose

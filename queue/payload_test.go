@@ -322,3 +322,32 @@ func TestLargePayloadRedrivenFromDeadLetterQueue(t *testing.T) {
 		require.Len(t, objects(t, b), 1, "the same object, not a copy")
 	})
 }
+
+// DeleteBatch with a handle of an earlier receive keeps the object too.
+func TestLargePayloadDeleteBatchStaleHandleKeepsObject(t *testing.T) {
+	b := newMemoryBucket(t, "payloads")
+	q := newQueue(t, queue.Config{VisibilityTimeout: queue.NoVisibilityTimeout, LargePayload: &queue.LargePayload{Bucket: b, Always: true}})
+	send(t, q, "x")
+	first := receiveOne(t, q)
+	receiveOne(t, q)
+	res, err := q.DeleteBatch(ctx, []queue.DeleteBatchEntry{{ID: "a", ReceiptHandle: first.ReceiptHandle}})
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	require.Len(t, objects(t, b), 1)
+	require.Equal(t, 1, stats(t, q).Visible)
+}
+
+// The object named in a receipt handle is not trusted: a handle rewritten
+// to name another object deletes the message's own object, not that one.
+func TestLargePayloadForgedHandleDeletesOnlyItsOwnObject(t *testing.T) {
+	b := newMemoryBucket(t, "payloads")
+	_, err := blob.PutBytes(ctx, b, "precious", []byte("keep me"), blob.PutOptions{})
+	require.NoError(t, err)
+	q := newQueue(t, queue.Config{LargePayload: &queue.LargePayload{Bucket: b, Always: true}})
+	send(t, q, "x")
+	m := receiveOne(t, q)
+	inner := m.ReceiptHandle[strings.LastIndex(m.ReceiptHandle, "-..s3Key..-")+len("-..s3Key..-"):]
+	forged := "-..s3BucketName..-payloads-..s3BucketName..--..s3Key..-precious-..s3Key..-" + inner
+	require.NoError(t, q.Delete(ctx, forged))
+	require.Equal(t, []string{"precious"}, objects(t, b), "its own object went, the other stayed")
+}

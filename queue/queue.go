@@ -298,10 +298,10 @@ func (q *Queue) Delete(ctx context.Context, receiptHandle string) error {
 		}
 		return nil
 	}
-	bucket, key, h := splitHandle(receiptHandle)
-	deleted, err := q.eng.DeleteFound(h)
-	if err == nil && deleted {
-		err = q.dropObject(ctx, bucket, key)
+	h := stripHandle(receiptHandle)
+	gone, err := q.eng.DeleteFound(h)
+	if err == nil {
+		err = q.dropObject(ctx, gone)
 	}
 	if err != nil {
 		return q.errorf("delete", err)
@@ -323,22 +323,21 @@ func (q *Queue) DeleteBatch(ctx context.Context, entries []DeleteBatchEntry) ([]
 	var buf [MaxBatchEntries]string
 	var errs [MaxBatchEntries]error
 	hs := buf[:len(entries)]
-	var found [MaxBatchEntries]bool
+	var gone [MaxBatchEntries]engine.Deleted[meta]
 	for i, e := range entries {
 		hs[i] = e.ReceiptHandle
 		if q.cfg.LargePayload != nil {
-			_, _, hs[i] = splitHandle(hs[i])
+			hs[i] = stripHandle(hs[i])
 		}
 	}
-	if err := q.eng.DeleteBatchFound(hs, errs[:len(entries)], found[:len(entries)]); err != nil {
+	if err := q.eng.DeleteBatchFound(hs, errs[:len(entries)], gone[:len(entries)]); err != nil {
 		return nil, q.errorf("delete batch", err)
 	}
 	results := make([]BatchResult, len(entries))
 	for i, e := range entries {
 		results[i].ID = e.ID
-		if found[i] && q.cfg.LargePayload != nil {
-			bucket, key, _ := splitHandle(e.ReceiptHandle)
-			errs[i] = q.dropObject(ctx, bucket, key)
+		if errs[i] == nil && q.cfg.LargePayload != nil {
+			errs[i] = q.dropObject(ctx, gone[i])
 		}
 		if errs[i] != nil {
 			results[i].Err = q.errorf("delete batch: entry "+e.ID, errs[i])
@@ -363,7 +362,7 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, time
 		return q.errorf("change visibility", fmt.Errorf("%w: VisibilityTimeout = %v, want 0s–12h", ErrInvalidParameter, timeout))
 	}
 	if q.cfg.LargePayload != nil {
-		_, _, receiptHandle = splitHandle(receiptHandle)
+		receiptHandle = stripHandle(receiptHandle)
 	}
 	if err := q.eng.ChangeVisibility(receiptHandle, timeout); err != nil {
 		return q.errorf("change visibility", err)
@@ -394,7 +393,7 @@ func (q *Queue) ChangeVisibilityBatch(ctx context.Context, entries []ChangeVisib
 		}
 		h := e.ReceiptHandle
 		if q.cfg.LargePayload != nil {
-			_, _, h = splitHandle(h)
+			h = stripHandle(h)
 		}
 		hs = append(hs, h)
 		vis = append(vis, e.VisibilityTimeout)

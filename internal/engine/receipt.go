@@ -38,13 +38,20 @@ func (e *Engine[M, D]) Delete(h string) error {
 	return err
 }
 
-// DeleteFound is Delete that also reports whether it deleted the message
-// (false for a handle of a message gone or received again since).
-func (e *Engine[M, D]) DeleteFound(h string) (bool, error) {
+// Deleted is what a delete removed: the message's body and meta. Body is
+// "" when it removed nothing (a handle of a message gone or received again
+// since); a stored body is never empty.
+type Deleted[M any] struct {
+	Body string
+	Meta M
+}
+
+// DeleteFound is Delete that also returns what it deleted.
+func (e *Engine[M, D]) DeleteFound(h string) (Deleted[M], error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return false, ErrClosed
+		return Deleted[M]{}, ErrClosed
 	}
 	return e.deleteLocked(h)
 }
@@ -62,33 +69,34 @@ func (e *Engine[M, D]) DeleteBatch(hs []string, errs []error) error {
 	return nil
 }
 
-// DeleteBatchFound is DeleteBatch that also reports in found[i] whether
-// hs[i] deleted its message.
-func (e *Engine[M, D]) DeleteBatchFound(hs []string, errs []error, found []bool) error {
+// DeleteBatchFound is DeleteBatch that also sets gone[i] to what hs[i]
+// deleted, as DeleteFound returns it.
+func (e *Engine[M, D]) DeleteBatchFound(hs []string, errs []error, gone []Deleted[M]) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return ErrClosed
 	}
 	for i, h := range hs {
-		found[i], errs[i] = e.deleteLocked(h)
+		gone[i], errs[i] = e.deleteLocked(h)
 	}
 	return nil
 }
 
-func (e *Engine[M, D]) deleteLocked(h string) (bool, error) {
+func (e *Engine[M, D]) deleteLocked(h string) (Deleted[M], error) {
 	r, res := e.findLocked(h)
 	switch {
 	case res == invalid:
-		return false, ErrReceiptHandleInvalid
+		return Deleted[M]{}, ErrReceiptHandleInvalid
 	case res != found || r.state == stateMoveDeleted:
-		return false, nil
+		return Deleted[M]{}, nil
 	case r.state == stateMoving:
 		r.state = stateMoveDeleted // moveOut drops it if the move fails
-		return false, nil
+		return Deleted[M]{}, nil
 	}
+	d := Deleted[M]{Body: r.body, Meta: r.meta}
 	e.dropLocked(r)
-	return true, nil
+	return d, nil
 }
 
 // ChangeVisibility hides the in-flight message of handle h for vis from
