@@ -135,7 +135,9 @@
 // # Concurrency
 //
 // A Queue is safe for concurrent use. Only Receive blocks, and only while
-// long polling; it returns promptly when its context is done. Internally one
+// long polling; it returns promptly when its context is done. (Close also
+// waits for a running move task, whose destination's Send must heed its
+// cancelled context; Consumer.Close waits for running handlers.) Internally one
 // mutex guards the messages; a second guards the purge timestamp, the
 // registry of source queues and the move tasks. The second may be held while
 // taking the first, never the other way round, and neither is held while
@@ -152,7 +154,8 @@
 // min(rate, 10) messages: it moves a bucketful, then sleeps on a clock timer
 // until the bucket is full again, so at 10 a second it moves 10 at once,
 // then 10 more each second. Close stops a running task, which ends Failed
-// ("the dead-letter queue was closed"), and waits for its goroutine to
+// ("the dead-letter queue was closed"; Cancelled if it was cancelling), and
+// waits for its goroutine to
 // return (it returns once the Send it may be in returns).
 //
 // A dead-letter move runs inside the Receive that triggers it, without the
@@ -171,6 +174,11 @@
 //
 // # Differences from AWS
 //
+//   - A queue stays a dead-letter queue (for StartMoveTask) once a queue has
+//     named it as its Redrive.Target, even after that queue closes; SQS
+//     asks for a current redrive policy. A move task's Send that outlasts
+//     the 12 h the task hides its messages may leave a copy in both queues
+//     (it is not counted as moved).
 //   - Short polling considers every message, not a sampled subset of
 //     servers: a short poll returns a message whenever one is visible.
 //   - Purge is immediate: no message sent before it is received after it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -111,6 +112,9 @@ func (q *Queue) StartMoveTask(cfg MoveTaskConfig) (string, error) {
 	rate := cfg.MaxMessagesPerSecond
 	if rate < 0 || rate > MaxMoveMessagesPerSecond {
 		return "", q.errorf("start move task", fmt.Errorf("%w: MaxMessagesPerSecond = %d, want 0–500", ErrInvalidParameter, rate))
+	}
+	if v := reflect.ValueOf(cfg.Destination); cfg.Destination != nil && v.Kind() == reflect.Pointer && v.IsNil() {
+		return "", q.errorf("start move task", fmt.Errorf("%w: Destination is a nil %T", ErrInvalidParameter, cfg.Destination))
 	}
 	if d, ok := cfg.Destination.(*Queue); ok && d == q {
 		return "", q.errorf("start move task", fmt.Errorf("%w: Destination is the dead-letter queue itself", ErrInvalidParameter))
@@ -325,12 +329,15 @@ func (q *Queue) moveBatch(ctx context.Context, t *moveTask, msgs []Message) (int
 			}
 			return i, failed, fmt.Sprintf("message %s: %v", m.ID, err)
 		}
-		// Delete fails only once the queue is closed, and then the
-		// message is gone anyway.
-		_ = q.eng.Delete(m.ReceiptHandle)
-		q.mu.Lock()
-		t.info.Moved++
-		q.mu.Unlock()
+		// A delete that deletes nothing means the message came back and
+		// was received meanwhile (a Send that outlasted the 12 h hide) or
+		// the queue closed: the destination has a copy, but it was not
+		// moved. An error is only ever ErrClosed.
+		if gone, _ := q.eng.DeleteFound(m.ReceiptHandle); gone.Body != "" {
+			q.mu.Lock()
+			t.info.Moved++
+			q.mu.Unlock()
+		}
 	}
 	return len(msgs), drained, ""
 }

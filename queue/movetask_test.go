@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -557,4 +558,122 @@ func TestMoveTaskFailsAtInFlightLimit(t *testing.T) {
 		require.Contains(t, task.FailureReason, queue.ErrOverLimit.Error())
 		require.Equal(t, queue.Stats{Visible: 1, InFlight: 1}, stats(t, dlq))
 	})
+}
+
+// cancellingSender cancels its task during the first Send, then accepts.
+type cancellingSender struct {
+	dlq  *queue.Queue
+	id   chan string
+	sent atomic.Int64
+}
+
+func (c *cancellingSender) Send(context.Context, queue.SendInput) (string, error) {
+	if c.sent.Add(1) == 1 {
+		if err := c.dlq.CancelMoveTask(<-c.id); err != nil {
+			return "", err
+		}
+	}
+	return "id", nil
+}
+
+func (c *cancellingSender) SendBatch(context.Context, []queue.SendBatchEntry) ([]queue.SendBatchResult, error) {
+	return nil, errors.New("not used")
+}
+
+// A cancel stops the task before the next message, even when the
+// destination ignores the cancelled context.
+func TestCancelMoveTaskStopsBeforeNextMessage(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk})
+		newQueue(t, queue.Config{Name: "work", Clock: clk, Redrive: &queue.Redrive{Target: dlq}})
+		addDeadLetters(t, dlq, "work", many(5)...)
+		cs := &cancellingSender{dlq: dlq, id: make(chan string, 1)}
+		cs.id <- startMoveTask(t, dlq, queue.MoveTaskConfig{Destination: cs})
+		synctest.Wait()
+		task := dlq.MoveTasks()[0]
+		require.Equal(t, queue.MoveTaskCancelled, task.Status)
+		require.Equal(t, 1, task.Moved)
+		require.Equal(t, 4, stats(t, dlq).Visible)
+	})
+}
+
+// MoveTasks may be read while a task runs.
+func TestMoveTasksWhileRunning(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk})
+		newQueue(t, queue.Config{Name: "work", Clock: clk, Redrive: &queue.Redrive{Target: dlq}})
+		dest := newQueue(t, queue.Config{Name: "dest", Clock: clk})
+		addDeadLetters(t, dlq, "work", many(300)...)
+		id := startMoveTask(t, dlq, queue.MoveTaskConfig{Destination: dest})
+		last := 0
+		for task := moveTask(t, dlq, id); task.Status == queue.MoveTaskRunning; task = moveTask(t, dlq, id) {
+			require.GreaterOrEqual(t, task.Moved, last)
+			last = task.Moved
+		}
+		require.Equal(t, 300, moveTask(t, dlq, id).Moved)
+	})
+}
+
+// slowFirstSender holds its first Send until released.
+type slowFirstSender struct {
+	release chan struct{}
+	sent    atomic.Int64
+}
+
+func (s *slowFirstSender) Send(context.Context, queue.SendInput) (string, error) {
+	if s.sent.Add(1) == 1 {
+		<-s.release
+	}
+	return "id", nil
+}
+
+func (s *slowFirstSender) SendBatch(context.Context, []queue.SendBatchEntry) ([]queue.SendBatchResult, error) {
+	return nil, errors.New("not used")
+}
+
+// Time spent in a slow Send earns at most a bucket of tokens, not all the
+// seconds it took.
+func TestMoveTaskRateAfterSlowSend(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk})
+		newQueue(t, queue.Config{Name: "work", Clock: clk, Redrive: &queue.Redrive{Target: dlq}})
+		addDeadLetters(t, dlq, "work", many(60)...)
+		s := &slowFirstSender{release: make(chan struct{})}
+		id := startMoveTask(t, dlq, queue.MoveTaskConfig{Destination: s, MaxMessagesPerSecond: 10})
+		synctest.Wait()
+		advance(clk, 10*time.Second)
+		close(s.release)
+		synctest.Wait()
+		require.Equal(t, 20, moveTask(t, dlq, id).Moved, "the first 10, then one bucket of 10")
+	})
+}
+
+// A message that came back while its Send was held past the 12 h hide, and
+// was received by someone else, is not counted as moved (the destination
+// has a copy; the dead-letter queue keeps it).
+func TestMoveTaskDoesNotCountMessagesReceivedMeanwhile(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		dlq := newQueue(t, queue.Config{Name: "dlq", Clock: clk})
+		newQueue(t, queue.Config{Name: "work", Clock: clk, Redrive: &queue.Redrive{Target: dlq}})
+		addDeadLetters(t, dlq, "work", "x")
+		s := &slowFirstSender{release: make(chan struct{})}
+		id := startMoveTask(t, dlq, queue.MoveTaskConfig{Destination: s})
+		synctest.Wait()
+		advance(clk, 12*time.Hour)
+		m := receiveOne(t, dlq)
+		close(s.release)
+		synctest.Wait()
+		require.Equal(t, 0, moveTask(t, dlq, id).Moved)
+		require.NoError(t, dlq.Delete(ctx, m.ReceiptHandle))
+		require.Equal(t, queue.Stats{}, stats(t, dlq), "the consumer's delete still works")
+	})
+}
+
+func TestStartMoveTaskRejectsNilPointerDestination(t *testing.T) {
+	dlq := newQueue(t, queue.Config{Name: "dlq"})
+	newQueue(t, queue.Config{Name: "work", Redrive: &queue.Redrive{Target: dlq}})
+	var d *queue.Queue
+	_, err := dlq.StartMoveTask(queue.MoveTaskConfig{Destination: d})
+	require.ErrorIs(t, err, queue.ErrInvalidParameter)
+	require.Empty(t, dlq.MoveTasks())
 }

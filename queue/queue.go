@@ -463,7 +463,7 @@ func (q *Queue) Stats() (Stats, error) {
 
 // Close drops every message, wakes every blocked Receive with ErrClosed and
 // stops the queue's timer; later calls return ErrClosed. A running move
-// task stops (it ends Failed) and Close waits for its goroutine, which
+// task stops (it ends Failed, or Cancelled if it was cancelling) and Close waits for its goroutine, which
 // returns as soon as the Send it may be in returns (that Send's context is
 // cancelled). A source queue stops being one of its dead-letter queue's
 // sources. It is idempotent and always returns nil.
