@@ -105,7 +105,7 @@ const moveVisibility = MaxVisibilityTimeout
 //
 // The queue must be a dead-letter queue (ErrNotDeadLetterQueue) with no
 // task running or cancelling (ErrMoveTaskRunning). MaxMessagesPerSecond
-// out of 0–500, or a Destination that is this queue, return
+// out of 0–500, or a Destination that is this queue or a nil pointer, return
 // ErrInvalidParameter. After Close it returns ErrClosed. On any error no
 // task starts.
 func (q *Queue) StartMoveTask(cfg MoveTaskConfig) (string, error) {
