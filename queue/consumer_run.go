@@ -98,8 +98,8 @@ var entryIDs = [MaxBatchEntries]string{"0", "1", "2", "3", "4", "5", "6", "7", "
 
 // giveBack makes messages the consumer will not handle visible at once.
 func (c *Consumer) giveBack(msgs []Message) {
+	c.beatMu.Lock() // not during a heartbeat, which may hold the old list
 	c.unhold(msgs)
-	c.beatMu.Lock() // a heartbeat under way has the old list: let it finish
 	c.beatMu.Unlock()
 	for part := range slices.Chunk(msgs, MaxBatchEntries) {
 		entries := make([]ChangeVisibilityBatchEntry, len(part))
