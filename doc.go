@@ -15,7 +15,8 @@
 //     attributes. queue.NewConsumer runs a handler over its messages the
 //     way an SQS event source mapping runs a Lambda function, and
 //     Config.LargePayload keeps bodies too large for it in a bucket, as the
-//     SQS Extended Client Library does.
+//     SQS Extended Client Library does; StartMoveTask moves messages out of
+//     a dead-letter queue, as SQS message move tasks do.
 //   - [github.com/stratus-go/stratus/blob]: S3-like buckets, in memory
 //     (blob.NewMemory) or in a folder (blob.NewDir), behind the small
 //     blob.Bucket interface; queue's large payloads use them.
