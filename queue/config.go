@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/benbjohnson/clock"
+
+	"github.com/stratus-go/stratus/internal/sqsmsg"
 )
 
 // Defaults and limits of a standard queue, as SQS has them.
@@ -25,8 +27,8 @@ const (
 	MaxMaxReceiveCount       = 1000
 	DefaultMaxInFlight       = 120_000
 	MaxMessagesPerReceive    = 10
-	MaxBatchEntries          = 10
-	MaxAttributes            = 10
+	MaxBatchEntries          = sqsmsg.MaxBatchEntries
+	MaxAttributes            = sqsmsg.MaxAttributes
 	MaxNameLength            = 80
 	MaxRedriveSourceQueues   = 10
 	MaxMoveMessagesPerSecond = 500 // the highest MoveTaskConfig.MaxMessagesPerSecond
@@ -173,7 +175,7 @@ func resolve(c Config) (resolved, error) {
 	if r.Name == "" {
 		r.Name = "queue"
 	}
-	if !validName(r.Name, MaxNameLength) {
+	if !sqsmsg.ValidName(r.Name, MaxNameLength) {
 		return r, invalid("Name", fmt.Sprintf("%q", c.Name), "1–80 characters of [A-Za-z0-9_-]")
 	}
 	switch {
@@ -251,19 +253,4 @@ func checkAllowPolicy(p RedriveAllowPolicy) error {
 		return invalid("RedriveAllow.Permission", p.Permission, "AllowAll, DenyAll or ByQueue")
 	}
 	return nil
-}
-
-// validName reports whether s is 1–max characters of [A-Za-z0-9_-]: the
-// rule for queue names and batch entry IDs.
-func validName(s string, max int) bool {
-	if len(s) == 0 || len(s) > max {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }

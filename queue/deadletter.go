@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stratus-go/stratus/internal/engine"
+	"github.com/stratus-go/stratus/internal/sqsmsg"
 )
 
 // DeadLetter is a message moving from a source queue to its dead-letter
@@ -63,7 +64,7 @@ func (q *Queue) AddDeadLetters(ctx context.Context, msgs []DeadLetter) error {
 		if err := checkDeadLetter(m, ids); err != nil {
 			return fmt.Errorf("queue %q: add dead letters: message %d: %w", q.cfg.Name, i, err)
 		}
-		items[i] = engine.Item[meta]{Body: m.Body, Meta: meta{attrs: copyAttributes(m.Attributes), source: m.Source}, ID: m.ID, SentAt: m.SentAt}
+		items[i] = engine.Item[meta]{Body: m.Body, Meta: meta{attrs: sqsmsg.CopyAttributes(m.Attributes), source: m.Source}, ID: m.ID, SentAt: m.SentAt}
 	}
 	if err := q.eng.SendBatch(items, make([]string, len(items))); err != nil {
 		return fmt.Errorf("queue %q: add dead letters: %w", q.cfg.Name, err)
@@ -81,7 +82,7 @@ func checkDeadLetter(m DeadLetter, ids map[string]struct{}) error {
 		return fmt.Errorf("%w: ID %q given twice", ErrInvalidParameter, m.ID)
 	}
 	ids[m.ID] = struct{}{}
-	_, err := checkMessage(m.Body, m.Attributes, MaxMaxMessageSize)
+	_, err := sqsmsg.CheckMessage(m.Body, m.Attributes, MaxMaxMessageSize)
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/stratus-go/stratus/internal/engine"
+	"github.com/stratus-go/stratus/internal/sqsmsg"
 )
 
 // Errors of the queue's lifecycle and of receipt handles. The FIFO queue
@@ -49,38 +50,38 @@ var (
 	ErrInvalidParameter = errors.New("queue: invalid parameter")
 
 	// ErrEmptyBody is returned for a message whose body is empty.
-	ErrEmptyBody = errors.New("queue: message body is empty")
+	ErrEmptyBody = sqsmsg.ErrEmptyBody
 
 	// ErrInvalidMessageContents is returned for a body or attribute value
 	// with characters SQS does not allow (SQS InvalidMessageContents): only
 	// #x9, #xA, #xD, #x20–#xD7FF, #xE000–#xFFFD and #x10000–#x10FFFF, as
 	// valid UTF-8.
-	ErrInvalidMessageContents = errors.New("queue: invalid message contents")
+	ErrInvalidMessageContents = sqsmsg.ErrInvalidMessageContents
 
 	// ErrMessageTooLarge is returned when body plus attribute names, types
 	// and values exceed the queue's MaxMessageSize.
-	ErrMessageTooLarge = errors.New("queue: message too large")
+	ErrMessageTooLarge = sqsmsg.ErrMessageTooLarge
 
 	// ErrInvalidAttribute is returned for a message attribute whose name,
 	// data type or value breaks the SQS rules, or for more than 10 of them.
-	ErrInvalidAttribute = errors.New("queue: invalid message attribute")
+	ErrInvalidAttribute = sqsmsg.ErrInvalidAttribute
 )
 
 // Errors of batch requests. They fail the whole request; a problem with one
 // entry is reported in that entry's result instead.
 var (
 	// ErrEmptyBatch is returned for a batch with no entries.
-	ErrEmptyBatch = errors.New("queue: empty batch request")
+	ErrEmptyBatch = sqsmsg.ErrEmptyBatch
 	// ErrTooManyEntries is returned for a batch of more than 10 entries.
-	ErrTooManyEntries = errors.New("queue: too many entries in batch request")
+	ErrTooManyEntries = sqsmsg.ErrTooManyEntries
 	// ErrBatchEntryIDsNotDistinct is returned when two entries share an ID.
-	ErrBatchEntryIDsNotDistinct = errors.New("queue: batch entry ids not distinct")
+	ErrBatchEntryIDsNotDistinct = sqsmsg.ErrBatchEntryIDsNotDistinct
 	// ErrInvalidBatchEntryID is returned for an entry ID that is empty, longer
 	// than 80 characters or not of [A-Za-z0-9_-].
-	ErrInvalidBatchEntryID = errors.New("queue: invalid batch entry id")
+	ErrInvalidBatchEntryID = sqsmsg.ErrInvalidBatchEntryID
 	// ErrBatchTooLong is returned when the messages of a SendBatch together
 	// exceed the queue's MaxMessageSize.
-	ErrBatchTooLong = errors.New("queue: batch request too long")
+	ErrBatchTooLong = sqsmsg.ErrBatchTooLong
 )
 
 // Errors of dead-letter queues and purging.

@@ -1,20 +1,16 @@
 package queue
 
 import (
-	"maps"
-	"strings"
 	"time"
+
+	"github.com/stratus-go/stratus/internal/sqsmsg"
 )
 
 // Attribute is a message attribute. DataType is String, Number or Binary,
 // optionally with a custom label after a dot ("Number.float", "Binary.png")
 // that the queue carries but never interprets. String and Number values go
 // in StringValue, Binary values in BinaryValue.
-type Attribute struct {
-	DataType    string
-	StringValue string
-	BinaryValue []byte
-}
+type Attribute = sqsmsg.Attribute
 
 // StringAttribute returns a String attribute.
 func StringAttribute(v string) Attribute { return Attribute{DataType: "String", StringValue: v} }
@@ -27,9 +23,6 @@ func NumberAttribute(v string) Attribute { return Attribute{DataType: "Number", 
 func BinaryAttribute(v []byte) Attribute {
 	return Attribute{DataType: "Binary", BinaryValue: append([]byte(nil), v...)}
 }
-
-// binary reports whether the attribute's base type is Binary.
-func (a Attribute) binary() bool { return strings.HasPrefix(a.DataType, "Binary") }
 
 // SendInput is a message to send.
 type SendInput struct {
@@ -141,17 +134,13 @@ type BatchResult struct {
 	Err error
 }
 
-// copyAttributes returns a deep copy of attrs, or nil when it is empty.
-func copyAttributes(attrs map[string]Attribute) map[string]Attribute {
-	if len(attrs) == 0 {
-		return nil
-	}
-	out := maps.Clone(attrs)
-	for k, a := range out {
-		if a.BinaryValue != nil {
-			a.BinaryValue = append([]byte(nil), a.BinaryValue...)
-			out[k] = a
-		}
-	}
-	return out
-}
+// MD5OfBody returns the hex MD5 of body's UTF-8 bytes, as SQS reports it in
+// MD5OfMessageBody.
+func MD5OfBody(body string) string { return sqsmsg.MD5OfBody(body) }
+
+// MD5OfAttributes returns the hex MD5 SQS reports as MD5OfMessageAttributes,
+// or "" for no attributes. The digest covers the attributes sorted by name;
+// for each: the name, the data type (custom label included) and the value,
+// each preceded by its length as 4 big-endian bytes, with a transport byte
+// (1 for String and Number, 2 for Binary) before the value.
+func MD5OfAttributes(attrs map[string]Attribute) string { return sqsmsg.MD5OfAttributes(attrs) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratus-go/stratus/blob"
 	"github.com/stratus-go/stratus/internal/engine"
+	"github.com/stratus-go/stratus/internal/sqsmsg"
 )
 
 // LargePayload makes a queue keep message bodies too large for it in a
@@ -116,7 +117,7 @@ func (q *Queue) offload(in SendInput) (SendInput, *object, error) {
 		}
 		return in, nil, fmt.Errorf("%w: %q is reserved for large payloads", ErrInvalidAttribute, name)
 	}
-	size, err := checkMessage(in.Body, in.Attributes, MaxPayloadSize)
+	size, err := sqsmsg.CheckMessage(in.Body, in.Attributes, MaxPayloadSize)
 	if err != nil {
 		return in, nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stratus-go/stratus/internal/engine"
+	"github.com/stratus-go/stratus/internal/sqsmsg"
 )
 
 // Sender is what a producer needs: pubsub delivers into queues through it.
@@ -88,7 +89,7 @@ func deliver(r *engine.Record[meta], handle string) Message {
 	return Message{
 		ID:               r.ID(),
 		Body:             r.Body(),
-		Attributes:       copyAttributes(m.attrs),
+		Attributes:       sqsmsg.CopyAttributes(m.attrs),
 		ReceiptHandle:    handle,
 		ReceiveCount:     r.ReceiveCount(),
 		SentAt:           r.SentAt(),
@@ -114,11 +115,11 @@ func (q *Queue) prepare(in SendInput) (engine.Item[meta], int, error) {
 			return engine.Item[meta]{}, 0, fmt.Errorf("%w: Delay = %v, want 0s–15m", ErrInvalidParameter, delay)
 		}
 	}
-	size, err := checkMessage(in.Body, in.Attributes, q.cfg.MaxMessageSize)
+	size, err := sqsmsg.CheckMessage(in.Body, in.Attributes, q.cfg.MaxMessageSize)
 	if err != nil {
 		return engine.Item[meta]{}, 0, err
 	}
-	return engine.Item[meta]{Body: in.Body, Meta: meta{attrs: copyAttributes(in.Attributes)}, Delay: delay}, size, nil
+	return engine.Item[meta]{Body: in.Body, Meta: meta{attrs: sqsmsg.CopyAttributes(in.Attributes)}, Delay: delay}, size, nil
 }
 
 // Send adds a message and returns its ID, a random UUID. It does not block.
@@ -160,7 +161,7 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkBatch(entries, func(e *SendBatchEntry) string { return e.ID }); err != nil {
+	if err := sqsmsg.CheckBatch(entries, func(e *SendBatchEntry) string { return e.ID }); err != nil {
 		return nil, q.errorf("send batch", err)
 	}
 	results := make([]SendBatchResult, len(entries))
@@ -204,31 +205,6 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 		}
 	}
 	return results, nil
-}
-
-// checkBatch applies the whole-request rules of every batch call to the
-// entries' IDs.
-func checkBatch[E any](entries []E, id func(*E) string) error {
-	n := len(entries)
-	switch {
-	case n == 0:
-		return ErrEmptyBatch
-	case n > MaxBatchEntries:
-		return fmt.Errorf("%w: %d entries, at most %d", ErrTooManyEntries, n, MaxBatchEntries)
-	}
-	var ids [MaxBatchEntries]string
-	for i := range entries {
-		ids[i] = id(&entries[i])
-		if !validName(ids[i], MaxNameLength) {
-			return fmt.Errorf("%w: %q", ErrInvalidBatchEntryID, ids[i])
-		}
-		for _, prev := range ids[:i] {
-			if prev == ids[i] {
-				return fmt.Errorf("%w: %q", ErrBatchEntryIDsNotDistinct, ids[i])
-			}
-		}
-	}
-	return nil
 }
 
 // Receive returns up to opts.MaxMessages visible messages and hides them for
@@ -317,7 +293,7 @@ func (q *Queue) DeleteBatch(ctx context.Context, entries []DeleteBatchEntry) ([]
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkBatch(entries, func(e *DeleteBatchEntry) string { return e.ID }); err != nil {
+	if err := sqsmsg.CheckBatch(entries, func(e *DeleteBatchEntry) string { return e.ID }); err != nil {
 		return nil, q.errorf("delete batch", err)
 	}
 	var buf [MaxBatchEntries]string
@@ -377,7 +353,7 @@ func (q *Queue) ChangeVisibilityBatch(ctx context.Context, entries []ChangeVisib
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := checkBatch(entries, func(e *ChangeVisibilityBatchEntry) string { return e.ID }); err != nil {
+	if err := sqsmsg.CheckBatch(entries, func(e *ChangeVisibilityBatchEntry) string { return e.ID }); err != nil {
 		return nil, q.errorf("change visibility batch", err)
 	}
 	results := make([]BatchResult, len(entries))

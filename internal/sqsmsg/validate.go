@@ -1,4 +1,4 @@
-package queue
+package sqsmsg
 
 import (
 	"encoding/binary"
@@ -7,13 +7,13 @@ import (
 	"unicode/utf8"
 )
 
-// checkMessage validates a message and returns its size as SQS counts it:
+// CheckMessage validates a message and returns its size as SQS counts it:
 // body plus every attribute's name, data type and value, in bytes.
-func checkMessage(body string, attrs map[string]Attribute, maxSize int) (int, error) {
+func CheckMessage(body string, attrs map[string]Attribute, maxSize int) (int, error) {
 	if body == "" {
 		return 0, ErrEmptyBody
 	}
-	if i := invalidChar(body); i >= 0 {
+	if i := InvalidChar(body); i >= 0 {
 		return 0, fmt.Errorf("%w: body has a character SQS does not allow at byte %d", ErrInvalidMessageContents, i)
 	}
 	size := len(body)
@@ -33,11 +33,11 @@ func checkMessage(body string, attrs map[string]Attribute, maxSize int) (int, er
 	return size, nil
 }
 
-// invalidChar returns the byte offset of the first character outside the
+// InvalidChar returns the byte offset of the first character outside the
 // SQS set (#x9 #xA #xD #x20–#xD7FF #xE000–#xFFFD #x10000–#x10FFFF, as valid
 // UTF-8), or -1. Runs of printable ASCII, the common case, are checked eight
 // bytes at a time.
-func invalidChar(s string) int {
+func InvalidChar(s string) int {
 	const (
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
@@ -84,7 +84,7 @@ func checkAttribute(name string, a Attribute) (int, error) {
 		return bad("data type longer than 256 characters")
 	case base != "String" && base != "Number" && base != "Binary":
 		return bad("data type %q, want String, Number or Binary, optionally with .label", a.DataType)
-	case hasLabel && (label == "" || invalidChar(label) >= 0):
+	case hasLabel && (label == "" || InvalidChar(label) >= 0):
 		return bad("data type %q has an empty or invalid custom label", a.DataType)
 	}
 	if base == "Binary" {
@@ -102,7 +102,7 @@ func checkAttribute(name string, a Attribute) (int, error) {
 	if a.StringValue == "" {
 		return bad("%s attribute needs a non-empty StringValue", base)
 	}
-	if invalidChar(a.StringValue) >= 0 {
+	if InvalidChar(a.StringValue) >= 0 {
 		return 0, fmt.Errorf("%w: attribute %q has a character SQS does not allow", ErrInvalidMessageContents, name)
 	}
 	if base == "Number" {

@@ -1,4 +1,4 @@
-package queue
+package sqsmsg
 
 import (
 	"crypto/md5"
@@ -39,7 +39,7 @@ func MD5OfAttributes(attrs map[string]Attribute) string {
 		a := attrs[name]
 		writeLen([]byte(name))
 		writeLen([]byte(a.DataType))
-		if a.binary() {
+		if IsBinary(a) {
 			h.Write([]byte{2})
 			writeLen(a.BinaryValue)
 		} else {
