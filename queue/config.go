@@ -133,7 +133,9 @@ type RedriveAllowPolicy struct {
 	SourceQueues []string
 }
 
-func (p RedriveAllowPolicy) allows(source string) bool {
+// Allows reports whether the policy lets the queue named source use its
+// queue as a dead-letter queue.
+func (p RedriveAllowPolicy) Allows(source string) bool {
 	switch p.Permission {
 	case AllowAll:
 		return true
@@ -212,7 +214,7 @@ func resolve(c Config) (resolved, error) {
 	case c.MaxInFlight < 0:
 		return r, invalid("MaxInFlight", c.MaxInFlight, "1 or more (or NoLimit)")
 	}
-	if err := checkAllowPolicy(c.RedriveAllow); err != nil {
+	if err := c.RedriveAllow.Validate(); err != nil {
 		return r, err
 	}
 	if c.Redrive != nil {
@@ -239,7 +241,10 @@ func resolve(c Config) (resolved, error) {
 	return r, nil
 }
 
-func checkAllowPolicy(p RedriveAllowPolicy) error {
+// Validate returns an error wrapping ErrInvalidConfig, naming the field,
+// when the policy is not one SQS accepts: SourceQueues must hold 1–10 names
+// with ByQueue and none otherwise.
+func (p RedriveAllowPolicy) Validate() error {
 	switch p.Permission {
 	case AllowAll, DenyAll:
 		if len(p.SourceQueues) != 0 {

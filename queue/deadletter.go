@@ -35,7 +35,7 @@ type DeadLetterTarget interface {
 
 // AllowsRedriveFrom reports whether this queue's RedriveAllow policy lets
 // the queue named source use it as a dead-letter queue.
-func (q *Queue) AllowsRedriveFrom(source string) bool { return q.cfg.RedriveAllow.allows(source) }
+func (q *Queue) AllowsRedriveFrom(source string) bool { return q.cfg.RedriveAllow.Allows(source) }
 
 // AddDeadLetters stores messages moved from a source queue, visible at once,
 // all or none. Each keeps its ID, body, attributes (copied) and sent time, so
@@ -66,7 +66,7 @@ func (q *Queue) AddDeadLetters(ctx context.Context, msgs []DeadLetter) error {
 		}
 		items[i] = engine.Item[meta]{Body: m.Body, Meta: meta{attrs: sqsmsg.CopyAttributes(m.Attributes), source: m.Source}, ID: m.ID, SentAt: m.SentAt}
 	}
-	if err := q.eng.SendBatch(items, make([]string, len(items))); err != nil {
+	if err := q.eng.SendBatch(items, make([]string, len(items)), nil); err != nil {
 		return fmt.Errorf("queue %q: add dead letters: %w", q.cfg.Name, err)
 	}
 	return nil

@@ -194,7 +194,7 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 	items, ok, objs = q.storeAll(ctx, items, ok, objs, results)
 	if len(items) > 0 {
 		ids := make([]string, len(items))
-		if err := q.eng.SendBatch(items, ids); err != nil {
+		if err := q.eng.SendBatch(items, ids, nil); err != nil {
 			for _, obj := range objs {
 				q.unstore(obj)
 			}

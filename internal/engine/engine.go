@@ -33,6 +33,14 @@ type Config[M, D any] struct {
 
 	// Selector is the selection policy; nil means arrival order.
 	Selector Selector[M]
+
+	// StrictHandles makes a receipt handle good only while its message is in
+	// flight under it, as on a FIFO queue: a delete or visibility change
+	// with the handle of a receive whose visibility timeout has ended, or of
+	// a message received again since, returns ErrReceiptHandleExpired.
+	// Without it a delete with the latest handle works in flight or not,
+	// and one with an older handle deletes nothing, as on a standard queue.
+	StrictHandles bool
 }
 
 // DeadLetterRetry is how long a record whose dead-letter move failed stays
@@ -141,23 +149,32 @@ type Item[M any] struct {
 
 // Send stores one message and returns its ID.
 func (e *Engine[M, D]) Send(it Item[M]) (string, error) {
+	id, _, err := e.SendSeq(it)
+	return id, err
+}
+
+// SendSeq stores one message and returns its ID and its serial number (see
+// Record.Seq).
+func (e *Engine[M, D]) SendSeq(it Item[M]) (string, uint64, error) {
 	now := e.now()
 	r := newItemRecord(it)
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
-		return "", ErrClosed
+		return "", 0, ErrClosed
 	}
 	now = e.tickLocked(now)
 	e.addLocked(now, r, it.Delay, it.SentAt.IsZero())
 	e.armLocked(now)
+	seq := r.seq
 	e.mu.Unlock()
-	return r.id, nil
+	return r.id, seq, nil
 }
 
 // SendBatch stores every item, in order, under one lock, and writes each
-// message ID to ids (len(ids) must be len(items)).
-func (e *Engine[M, D]) SendBatch(items []Item[M], ids []string) error {
+// message ID to ids (len(ids) must be len(items)) and, when seqs is not
+// nil, each serial number to seqs.
+func (e *Engine[M, D]) SendBatch(items []Item[M], ids []string, seqs []uint64) error {
 	now := e.now()
 	rs := make([]*Record[M], len(items))
 	for i := range items {
@@ -172,6 +189,9 @@ func (e *Engine[M, D]) SendBatch(items []Item[M], ids []string) error {
 	for i, r := range rs {
 		e.addLocked(now, r, items[i].Delay, items[i].SentAt.IsZero())
 		ids[i] = r.id
+		if seqs != nil {
+			seqs[i] = r.seq
+		}
 	}
 	e.armLocked(now)
 	return nil

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -159,7 +158,7 @@ func TestLateRecordsExpireInSentOrder(t *testing.T) {
 		_, err := e.Send(Item[string]{Body: "new"})
 		require.NoError(t, err)
 		ids := make([]string, 1)
-		require.NoError(t, e.SendBatch([]Item[string]{{Body: "old", ID: "old-id", SentAt: clk.Now().Add(-20 * time.Minute)}}, ids))
+		require.NoError(t, e.SendBatch([]Item[string]{{Body: "old", ID: "old-id", SentAt: clk.Now().Add(-20 * time.Minute)}}, ids, nil))
 		require.Equal(t, "old-id", ids[0])
 		require.Equal(t, 2, e.invariants(t))
 		clk.Add(40 * time.Minute)
@@ -174,35 +173,6 @@ func TestLateRecordsExpireInSentOrder(t *testing.T) {
 	})
 }
 
-// groupSelector is a small FIFO-like selector for tests: meta is the group,
-// and a group is blocked from Take until Release of the record taken from it.
-type groupSelector struct {
-	list    []*Record[string]
-	blocked map[string]bool
-}
-
-func (s *groupSelector) Add(r *Record[string]) { s.list = append(s.list, r) }
-func (s *groupSelector) Remove(r *Record[string]) {
-	i := slices.Index(s.list, r)
-	s.list = slices.Delete(s.list, i, i+1)
-}
-func (s *groupSelector) Take() *Record[string] {
-	for i, r := range s.list {
-		if !s.blocked[r.meta] {
-			s.list = slices.Delete(s.list, i, i+1)
-			s.blocked[r.meta] = true
-			return r
-		}
-	}
-	return nil
-}
-func (s *groupSelector) Release(r *Record[string]) bool {
-	delete(s.blocked, r.meta)
-	return slices.ContainsFunc(s.list, func(o *Record[string]) bool { return o.meta == r.meta })
-}
-func (s *groupSelector) Len() int { return len(s.list) }
-func (s *groupSelector) Clear()   { s.list = nil; clear(s.blocked) }
-
 // A selector's Release that unblocks a record wakes a waiting long poll.
 func TestSelectorReleaseWakesLongPoll(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -210,7 +180,7 @@ func TestSelectorReleaseWakesLongPoll(t *testing.T) {
 		e := New(Config[string, string]{
 			Clock: clk, Retention: time.Hour,
 			Deliver:  func(r *Record[string], h string) string { return h },
-			Selector: &groupSelector{blocked: map[string]bool{}},
+			Selector: NewGroupOrder(func(g string) string { return g }),
 		})
 		defer e.Close()
 		_, err := e.Send(Item[string]{Body: "m1", Meta: "A"})

@@ -7,7 +7,9 @@ package engine
 //   - Add: r has become visible (sent, its delay ended, or back from flight).
 //   - Remove: r, visible, leaves the engine (deleted, expired, purged).
 //   - Take: a receive wants the next record; the selector removes and
-//     returns it, or returns nil when none may be received now.
+//     returns it, or returns nil when none may be received now. prev is the
+//     record the same receive took last (nil for its first), so a FIFO
+//     selector can fill a batch from one group.
 //   - Release: r, returned by Take, is no longer in flight, for whatever
 //     reason (deleted, expired, taken for a dead-letter move, or visible
 //     again, in which case Add follows). A FIFO selector keeps r's group
@@ -21,7 +23,7 @@ package engine
 type Selector[M any] interface {
 	Add(r *Record[M])
 	Remove(r *Record[M])
-	Take() *Record[M]
+	Take(prev *Record[M]) *Record[M]
 	Release(r *Record[M]) bool
 	Len() int
 	Clear()
@@ -49,7 +51,7 @@ func (l *arrivalOrder[M]) Add(r *Record[M]) {
 	l.n++
 }
 
-func (l *arrivalOrder[M]) Take() *Record[M] {
+func (l *arrivalOrder[M]) Take(*Record[M]) *Record[M] {
 	r := l.head
 	if r != nil {
 		l.Remove(r)

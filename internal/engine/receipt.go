@@ -48,21 +48,42 @@ type Deleted[M any] struct {
 
 // DeleteFound is Delete that also returns what it deleted.
 func (e *Engine[M, D]) DeleteFound(h string) (Deleted[M], error) {
+	now := e.strictNow()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return Deleted[M]{}, ErrClosed
 	}
+	e.strictAdvanceLocked(now)
 	return e.deleteLocked(h)
+}
+
+// strictNow reads the clock for a delete when handles are strict: only
+// then does a delete depend on whether a visibility timeout has ended.
+func (e *Engine[M, D]) strictNow() int64 {
+	if !e.cfg.StrictHandles {
+		return 0
+	}
+	return e.now()
+}
+
+func (e *Engine[M, D]) strictAdvanceLocked(now int64) {
+	if e.cfg.StrictHandles {
+		now = e.tickLocked(now)
+		e.advanceLocked(now)
+		e.armLocked(now)
+	}
 }
 
 // DeleteBatch deletes under one lock; errs[i] is the result for hs[i].
 func (e *Engine[M, D]) DeleteBatch(hs []string, errs []error) error {
+	now := e.strictNow()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return ErrClosed
 	}
+	e.strictAdvanceLocked(now)
 	for i, h := range hs {
 		_, errs[i] = e.deleteLocked(h)
 	}
@@ -72,11 +93,13 @@ func (e *Engine[M, D]) DeleteBatch(hs []string, errs []error) error {
 // DeleteBatchFound is DeleteBatch that also sets gone[i] to what hs[i]
 // deleted, as DeleteFound returns it.
 func (e *Engine[M, D]) DeleteBatchFound(hs []string, errs []error, gone []Deleted[M]) error {
+	now := e.strictNow()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return ErrClosed
 	}
+	e.strictAdvanceLocked(now)
 	for i, h := range hs {
 		gone[i], errs[i] = e.deleteLocked(h)
 	}
@@ -88,6 +111,8 @@ func (e *Engine[M, D]) deleteLocked(h string) (Deleted[M], error) {
 	switch {
 	case res == invalid:
 		return Deleted[M]{}, ErrReceiptHandleInvalid
+	case e.cfg.StrictHandles && (res == stale || res == found && r.state != stateInFlight):
+		return Deleted[M]{}, ErrReceiptHandleExpired
 	case res != found || r.state == stateMoveDeleted:
 		return Deleted[M]{}, nil
 	case r.state == stateMoving:
@@ -142,6 +167,8 @@ func (e *Engine[M, D]) changeLocked(now int64, h string, vis time.Duration) erro
 		return ErrMessageNotInFlight
 	case res == stale:
 		return ErrReceiptHandleExpired
+	case r.state != stateInFlight && e.cfg.StrictHandles:
+		return ErrReceiptHandleExpired
 	case r.state != stateInFlight:
 		return ErrMessageNotInFlight
 	case now+int64(vis) > r.lastRecv+int64(MaxVisibility):
@@ -154,6 +181,7 @@ func (e *Engine[M, D]) changeLocked(now int64, h string, vis time.Duration) erro
 		return nil
 	}
 	r.due = now + int64(vis)
+	r.changed = true
 	e.timers.fix(r)
 	return nil
 }

@@ -88,14 +88,16 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 // taken record is visible again at once: it goes back to the selector,
 // beyond what this call looks at, and may wake a waiter.
 func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved []*Record[M]) (_ []D, _ []*Record[M], over bool) {
+	var prev *Record[M]
 	for taken, looked, visible := 0, 0, e.ready.Len(); taken < max && looked < visible; looked++ {
 		if e.cfg.MaxInFlight > 0 && e.inFlight >= e.cfg.MaxInFlight {
 			return dst, moved, true
 		}
-		r := e.ready.Take()
+		r := e.ready.Take(prev)
 		if r == nil {
 			break
 		}
+		prev = r
 		if e.cfg.MaxReceiveCount > 0 && int(r.recvCount) >= e.cfg.MaxReceiveCount {
 			e.releaseLocked(r)
 			e.stored.remove(r)
@@ -108,6 +110,7 @@ func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved 
 			r.firstRecv = now
 		}
 		r.lastRecv = now
+		r.changed = false
 		e.nonce++
 		r.nonce = e.nonce
 		h := e.core.encodeHandle(handle{slot: r.slot, seq: r.seq, nonce: r.nonce})

@@ -54,7 +54,9 @@ type Record[M any] struct {
 	slot       uint32
 	hidx       [2]int32
 	state      state
-	prev, next *Record[M] // links in the arrival-order selector
+	changed    bool // its visibility was changed since its latest receive
+	prev, next *Record[M] // links in the selector's lists
+	grp        *group[M]  // the record's message group, with the group selector
 	older      *Record[M] // links in the sentAt-ordered list of stored records
 	newer      *Record[M]
 	inList     bool // in that list (else in the retention heap)
@@ -94,7 +96,7 @@ func (r *Record[M]) release() {
 	var zero M
 	r.body = ""
 	r.meta = zero
-	r.prev, r.next = nil, nil
+	r.prev, r.next, r.grp = nil, nil, nil
 	r.older, r.newer = nil, nil
 	r.state = stateGone
 }
