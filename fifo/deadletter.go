@@ -3,6 +3,7 @@ package fifo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/stratus-go/stratus/internal/engine"
 	"github.com/stratus-go/stratus/internal/sqsmsg"
@@ -94,7 +95,7 @@ func (q *Queue) AddDeadLetters(ctx context.Context, msgs []DeadLetter) error {
 		return fmt.Errorf("fifo %q: add dead letters: %w", q.cfg.Name, err)
 	}
 	for i, key := range freshKeys {
-		q.dedup.put(key, SendResult{MessageID: ids[i], SequenceNumber: sequenceNumber(seqs[i])}, now)
+		q.dedup.put(key, sent{strings.Clone(ids[i]), seqs[i]}, now)
 	}
 	return nil
 }

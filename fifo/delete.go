@@ -21,7 +21,7 @@ func (q *Queue) Delete(ctx context.Context, receiptHandle string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := q.quotas.allow(actionDelete, q.cfg.Clock.Now()); err != nil {
+	if err := q.quotas.allow(actionDelete, q.cfg.Clock); err != nil {
 		return q.errorf("delete", err)
 	}
 	if err := q.eng.Delete(receiptHandle); err != nil {
@@ -40,7 +40,7 @@ func (q *Queue) DeleteBatch(ctx context.Context, entries []DeleteBatchEntry) ([]
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := q.quotas.allow(actionDelete, q.cfg.Clock.Now()); err != nil {
+	if err := q.quotas.allow(actionDelete, q.cfg.Clock); err != nil {
 		return nil, q.errorf("delete batch", err)
 	}
 	if err := sqsmsg.CheckBatch(entries, func(e *DeleteBatchEntry) string { return e.ID }); err != nil {
@@ -78,7 +78,7 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, time
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := q.quotas.allow(actionChangeVisibility, q.cfg.Clock.Now()); err != nil {
+	if err := q.quotas.allow(actionChangeVisibility, q.cfg.Clock); err != nil {
 		return q.errorf("change visibility", err)
 	}
 	if err := checkVisibility(timeout); err != nil {
@@ -104,7 +104,7 @@ func (q *Queue) ChangeVisibilityBatch(ctx context.Context, entries []ChangeVisib
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := q.quotas.allow(actionChangeVisibility, q.cfg.Clock.Now()); err != nil {
+	if err := q.quotas.allow(actionChangeVisibility, q.cfg.Clock); err != nil {
 		return nil, q.errorf("change visibility batch", err)
 	}
 	if err := sqsmsg.CheckBatch(entries, func(e *ChangeVisibilityBatchEntry) string { return e.ID }); err != nil {

@@ -102,7 +102,7 @@ func (q *Queue) Close() error {
 	}
 	q.closed = true
 	q.eng.Close()
-	q.dedup = newWindow[SendResult](DeduplicationWindow)
+	q.dedup = newWindow[sent](DeduplicationWindow)
 	q.attempts = newWindow[*attempt](AttemptWindow)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,9 +56,9 @@ type Queue struct {
 	mu        sync.Mutex
 	closed    bool
 	delay     time.Duration
-	dedup     *window[SendResult] // by deduplication key (see dedupKey)
-	attempts  *window[*attempt]   // by ReceiveRequestAttemptID
-	lastPurge time.Time           // zero before the first purge
+	dedup     *window[sent]     // by deduplication key (see dedupKey)
+	attempts  *window[*attempt] // by ReceiveRequestAttemptID
+	lastPurge time.Time         // zero before the first purge
 }
 
 // New makes a FIFO queue from cfg; see Config for the defaults. It returns
@@ -76,7 +77,7 @@ func New(cfg Config) (*Queue, error) {
 		cfg:      r,
 		quotas:   newQuotas(r.callsPerSecond),
 		delay:    r.Delay,
-		dedup:    newWindow[SendResult](DeduplicationWindow),
+		dedup:    newWindow[sent](DeduplicationWindow),
 		attempts: newWindow[*attempt](AttemptWindow),
 	}
 	ec := engine.Config[meta, Message]{
@@ -93,6 +94,18 @@ func New(cfg Config) (*Queue, error) {
 	}
 	q.eng = engine.New(ec)
 	return q, nil
+}
+
+// sent is what the deduplication window keeps of a message: its ID (a
+// copy, so that the window does not keep the stored message alive) and its
+// serial, formatted only when a duplicate asks for it.
+type sent struct {
+	id  string
+	seq uint64
+}
+
+func (s sent) result() SendResult {
+	return SendResult{MessageID: s.id, SequenceNumber: sequenceNumber(s.seq)}
 }
 
 // sequenceNumber formats a record's serial as a 20-digit decimal that sorts
@@ -178,7 +191,7 @@ func (q *Queue) Send(ctx context.Context, in SendInput) (SendResult, error) {
 	if err := ctx.Err(); err != nil {
 		return SendResult{}, err
 	}
-	if err := q.quotas.allow(actionSend, q.cfg.Clock.Now()); err != nil {
+	if err := q.quotas.allow(actionSend, q.cfg.Clock); err != nil {
 		return SendResult{}, q.errorf("send", err)
 	}
 	it, _, key, err := q.prepare(in)
@@ -192,17 +205,16 @@ func (q *Queue) Send(ctx context.Context, in SendInput) (SendResult, error) {
 	}
 	now := q.cfg.Clock.Now()
 	q.dedup.expire(now)
-	if res, dup := q.dedup.get(key, now); dup {
-		return res, nil
+	if first, dup := q.dedup.get(key, now); dup {
+		return first.result(), nil
 	}
 	it.Delay = q.delay
 	id, seq, err := q.eng.SendSeq(it)
 	if err != nil {
 		return SendResult{}, q.errorf("send", err)
 	}
-	res := SendResult{MessageID: id, SequenceNumber: sequenceNumber(seq)}
-	q.dedup.put(key, res, now)
-	return res, nil
+	q.dedup.put(key, sent{strings.Clone(id), seq}, now)
+	return SendResult{MessageID: id, SequenceNumber: sequenceNumber(seq)}, nil
 }
 
 // SendBatch sends up to 10 messages, in order, and reports on each in the
@@ -218,7 +230,7 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := q.quotas.allow(actionSend, q.cfg.Clock.Now()); err != nil {
+	if err := q.quotas.allow(actionSend, q.cfg.Clock); err != nil {
 		return nil, q.errorf("send batch", err)
 	}
 	if err := sqsmsg.CheckBatch(entries, func(e *SendBatchEntry) string { return e.ID }); err != nil {
@@ -255,13 +267,14 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 	// entry, get that message's result.
 	var fresh [MaxBatchEntries]engine.Item[meta]
 	var freshAt [MaxBatchEntries]int // index in results
-	var isNew [MaxBatchEntries]bool // for each ok entry: stored by this call
-	var dupOf [MaxBatchEntries]int  // for each ok entry: -1, or the index in ok of the new entry it repeats
+	var isNew [MaxBatchEntries]bool  // for each ok entry: stored by this call
+	var stored [MaxBatchEntries]sent // by index in results, for the entries stored
+	var dupOf [MaxBatchEntries]int   // for each ok entry: -1, or the index in ok of the new entry it repeats
 	n := 0
 	for j, i := range ok {
 		dupOf[j] = -1
-		if res, dup := q.dedup.get(keys[j], now); dup {
-			results[i].SendResult = res
+		if first, dup := q.dedup.get(keys[j], now); dup {
+			results[i].SendResult = first.result()
 			continue
 		}
 		for k := range j {
@@ -285,15 +298,15 @@ func (q *Queue) SendBatch(ctx context.Context, entries []SendBatchEntry) ([]Send
 			return nil, q.errorf("send batch", err)
 		}
 		for k := range n {
-			res := SendResult{MessageID: ids[k], SequenceNumber: sequenceNumber(seqs[k])}
-			results[freshAt[k]].SendResult = res
+			results[freshAt[k]].SendResult = SendResult{MessageID: ids[k], SequenceNumber: sequenceNumber(seqs[k])}
+			stored[freshAt[k]] = sent{strings.Clone(ids[k]), seqs[k]}
 		}
 	}
 	for j, i := range ok {
 		if k := dupOf[j]; k >= 0 {
 			results[i].SendResult = results[ok[k]].SendResult
 		} else if isNew[j] {
-			q.dedup.put(keys[j], results[i].SendResult, now)
+			q.dedup.put(keys[j], stored[i], now)
 		}
 	}
 	return results, nil

@@ -1,8 +1,7 @@
 package fifo
 
 import (
-	"time"
-
+	"github.com/benbjohnson/clock"
 	"golang.org/x/time/rate"
 )
 
@@ -38,10 +37,10 @@ func newQuotas(callsPerSecond int) quotas {
 	return q
 }
 
-// allow takes one call of a from its bucket at now, or returns a
-// *ThrottleError and takes nothing.
-func (q *quotas) allow(a action, now time.Time) error {
-	if b := q.buckets[a]; b != nil && !b.AllowN(now, 1) {
+// allow takes one call of a from its bucket at the clock's time (read only
+// when there is a quota), or returns a *ThrottleError and takes nothing.
+func (q *quotas) allow(a action, clk clock.Clock) error {
+	if b := q.buckets[a]; b != nil && !b.AllowN(clk.Now(), 1) {
 		return &ThrottleError{Action: actionNames[a], Limit: q.limit}
 	}
 	return nil

@@ -41,7 +41,7 @@ func (q *Queue) Receive(ctx context.Context, opts ReceiveOptions) ([]Message, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := q.quotas.allow(actionReceive, q.cfg.Clock.Now()); err != nil {
+	if err := q.quotas.allow(actionReceive, q.cfg.Clock); err != nil {
 		return nil, q.errorf("receive", err)
 	}
 	max, vis, wait, err := q.receiveParams(opts)

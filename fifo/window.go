@@ -2,84 +2,80 @@ package fifo
 
 import "time"
 
-// window remembers keys for a fixed time after they were first added: the
+// window remembers keys for a fixed span after they were first added: the
 // deduplication IDs (5 minutes from the first accepted send, never extended
 // by duplicates) and the receive attempt IDs. Keys expire in the order they
-// were added, so expired ones are dropped from the front of a queue: O(1)
-// amortised per key, no scan, no timer. The queue's mutex guards it.
+// were added, so the entries live in a queue, oldest first, and expired
+// ones are dropped from its front: O(1) amortised per key, no scan, no
+// timer. The map holds only positions (no pointers for the collector to
+// follow). The owning queue's mutex guards it.
 type window[V any] struct {
-	span    time.Duration
-	entries map[string]windowEntry[V]
-	order   []windowKey // keys by expiry; order[head:] are live
-	head    int
-	serial  uint64 // of the latest put
-	peak    int    // most entries since the map was last rebuilt
+	span  int64             // nanoseconds
+	index map[string]uint64 // key → position of its entry
+	queue []windowEntry[V]  // entries by position - base, oldest first
+	base  uint64            // position of queue[0]
+	peak  int               // most keys since index was last rebuilt
 }
 
 type windowEntry[V any] struct {
+	key     string
 	val     V
-	expires time.Time
-	serial  uint64 // tells this entry from an older one of the same key
-}
-
-type windowKey struct {
-	key    string
-	serial uint64
+	expires int64 // unix nanoseconds
 }
 
 func newWindow[V any](span time.Duration) *window[V] {
-	return &window[V]{span: span, entries: make(map[string]windowEntry[V])}
+	return &window[V]{span: int64(span), index: make(map[string]uint64)}
 }
 
 // get returns the value of key if it was added less than span before now.
 func (w *window[V]) get(key string, now time.Time) (V, bool) {
-	e, ok := w.entries[key]
-	if !ok || !now.Before(e.expires) {
-		var zero V
-		return zero, false
+	if pos, ok := w.index[key]; ok {
+		if e := &w.queue[pos-w.base]; now.UnixNano() < e.expires {
+			return e.val, true
+		}
 	}
-	return e.val, true
+	var zero V
+	return zero, false
 }
 
 // put remembers key with val until now+span, replacing an entry it had.
 func (w *window[V]) put(key string, val V, now time.Time) {
-	w.serial++
-	w.entries[key] = windowEntry[V]{val: val, expires: now.Add(w.span), serial: w.serial}
-	w.order = append(w.order, windowKey{key, w.serial})
-	w.peak = max(w.peak, len(w.entries))
+	w.index[key] = w.base + uint64(len(w.queue))
+	w.queue = append(w.queue, windowEntry[V]{key: key, val: val, expires: now.UnixNano() + w.span})
+	w.peak = max(w.peak, len(w.index))
 }
 
 // remove forgets key.
-func (w *window[V]) remove(key string) { delete(w.entries, key) }
+func (w *window[V]) remove(key string) { delete(w.index, key) }
 
-// expire drops the keys whose time is up, and gives the memory back once
+// expire drops the entries whose time is up, and gives the memory back once
 // most of it is dead (a Go map does not shrink by itself, so it is rebuilt).
 func (w *window[V]) expire(now time.Time) {
-	for w.head < len(w.order) {
-		k := w.order[w.head]
-		e, ok := w.entries[k.key]
-		if ok && e.serial == k.serial && now.Before(e.expires) {
-			break
+	t := now.UnixNano()
+	i := 0
+	for ; i < len(w.queue) && w.queue[i].expires <= t; i++ {
+		e := &w.queue[i]
+		if pos, ok := w.index[e.key]; ok && pos == w.base+uint64(i) {
+			delete(w.index, e.key)
 		}
-		if ok && e.serial == k.serial {
-			delete(w.entries, k.key)
-		}
-		w.order[w.head] = windowKey{}
-		w.head++
+		*e = windowEntry[V]{}
 	}
-	if w.head > 1024 && w.head*2 > len(w.order) {
-		w.order = append([]windowKey(nil), w.order[w.head:]...)
-		w.head = 0
-	}
-	if w.peak > 1024 && len(w.entries) < w.peak/4 {
-		m := make(map[string]windowEntry[V], len(w.entries))
-		for k, e := range w.entries {
-			m[k] = e
+	if i > 0 {
+		w.queue = w.queue[i:]
+		w.base += uint64(i)
+		if cap(w.queue) > 1024 && len(w.queue) < cap(w.queue)/4 {
+			w.queue = append([]windowEntry[V](nil), w.queue...)
 		}
-		w.entries, w.peak = m, len(m)
+	}
+	if w.peak > 1024 && len(w.index) < w.peak/4 {
+		m := make(map[string]uint64, len(w.index))
+		for k, pos := range w.index {
+			m[k] = pos
+		}
+		w.index, w.peak = m, len(m)
 	}
 }
 
 // len returns the number of keys remembered, expired ones not yet dropped
 // included.
-func (w *window[V]) len() int { return len(w.entries) }
+func (w *window[V]) len() int { return len(w.index) }

@@ -1,0 +1,121 @@
+package fifo_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stratus-go/stratus/fifo"
+	"github.com/stratus-go/stratus/queue"
+)
+
+var body256 = strings.Repeat("x", 256)
+
+// BenchmarkChanBaseline is the naive baseline: one producer and one consumer
+// pass 256-byte messages through a buffered channel of 1,024.
+func BenchmarkChanBaseline(b *testing.B) {
+	b.ReportAllocs()
+	ch := make(chan string, 1024)
+	done := make(chan struct{})
+	go func() {
+		for range ch {
+		}
+		close(done)
+	}()
+	for b.Loop() {
+		ch <- body256
+	}
+	close(ch)
+	<-done
+}
+
+// BenchmarkPipelineGroups passes messages through a FIFO queue: one producer
+// sends to 1,000 groups in turn, with a deduplication ID each; two consumers
+// receive (up to 10, long polling) and delete each message. One op is one
+// message. Quotas are lifted.
+func BenchmarkPipelineGroups(b *testing.B) {
+	benchPipeline(b, 1000, false)
+}
+
+// BenchmarkManyGroupsOneBlocked is the same pipeline over 100,000 groups,
+// while one more group holds a message in flight (and more behind it) for
+// the whole run: choosing the next message must not look at the blocked
+// group, nor at the idle ones.
+func BenchmarkManyGroupsOneBlocked(b *testing.B) {
+	benchPipeline(b, 100_000, true)
+}
+
+func benchPipeline(b *testing.B, groups int, blocked bool) {
+	b.ReportAllocs()
+	q, err := fifo.New(fifo.Config{
+		Name: "bench.fifo", ReceiveWaitTime: 20 * time.Second,
+		MaxInFlight: fifo.NoLimit, Limits: fifo.Unlimited, VisibilityTimeout: 12 * time.Hour,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer q.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if blocked {
+		for i := range 100 {
+			if _, err := q.Send(ctx, benchInput("blocked", "blocked-"+strconv.Itoa(i))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if msgs, err := q.Receive(ctx, fifo.ReceiveOptions{}); err != nil || len(msgs) != 1 {
+			b.Fatal(len(msgs), err)
+		}
+	}
+	names := make([]string, groups)
+	for i := range names {
+		names[i] = "group-" + strconv.Itoa(i)
+	}
+	n := int64(b.N)
+	var got atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for range 2 {
+		wg.Go(func() {
+			for got.Load() < n {
+				msgs, err := q.Receive(ctx, fifo.ReceiveOptions{MaxMessages: 10})
+				if err != nil {
+					if ctx.Err() == nil {
+						errs <- err
+					}
+					return
+				}
+				for _, m := range msgs {
+					if err := q.Delete(ctx, m.ReceiptHandle); err != nil {
+						errs <- err
+						return
+					}
+				}
+				if got.Add(int64(len(msgs))) >= n {
+					cancel() // wake the other consumer
+				}
+			}
+		})
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := q.Send(ctx, benchInput(names[i%groups], strconv.Itoa(i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wg.Wait()
+	b.StopTimer()
+	select {
+	case err := <-errs:
+		b.Fatal(err)
+	default:
+	}
+}
+
+func benchInput(group, dedup string) fifo.SendInput {
+	return fifo.SendInput{SendInput: queue.SendInput{Body: body256}, GroupID: group, DeduplicationID: dedup}
+}
