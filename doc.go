@@ -17,16 +17,23 @@
 //     Config.LargePayload keeps bodies too large for it in a bucket, as the
 //     SQS Extended Client Library does; StartMoveTask moves messages out of
 //     a dead-letter queue, as SQS message move tasks do.
+//   - [github.com/stratus-go/stratus/fifo]: a FIFO queue with the
+//     semantics of an Amazon SQS FIFO queue: message groups received in
+//     strict order, one receive at a time per group; a 5-minute
+//     deduplication window; retryable receives; throughput quotas on the
+//     clock; FIFO dead-letter queues. It shares its engine, message rules
+//     and most errors with queue.
 //   - [github.com/stratus-go/stratus/blob]: S3-like buckets, in memory
 //     (blob.NewMemory) or in a folder (blob.NewDir), behind the small
 //     blob.Bucket interface; queue's large payloads use them.
-//   - internal/engine: the message store under queue (visible, delayed
-//     and in-flight messages, receipt handles, one clock timer per queue).
-//     It is internal: import queue, never the engine.
+//   - internal/engine: the message store under queue and fifo (visible,
+//     delayed and in-flight messages, the selection policy, receipt
+//     handles, one clock timer per queue), and internal/sqsmsg, the SQS
+//     message rules both queues apply. They are internal: import queue or
+//     fifo, never these.
 //
 // Planned, not written yet (no code, no API to rely on):
 //
-//   - fifo: FIFO queues (SQS FIFO)
 //   - pubsub: topics and subscriptions (SNS)
 //   - stream, with stream/consumer, stream/firehose and stream/analytics:
 //     data streams (Kinesis) and the services around them

@@ -1,7 +1,7 @@
-// Tour walks through the standard queue on a fake clock: send and receive,
-// the visibility timeout, a dead-letter queue, a long poll, a consumer that
-// runs a handler over batches, and a message too large for the queue that
-// goes through a bucket. It runs in
+// Tour walks through the queues on a fake clock: send and receive, the
+// visibility timeout, a dead-letter queue, a long poll, a consumer that runs
+// a handler over batches, a message too large for the queue that goes
+// through a bucket, and a FIFO queue's groups and deduplication. It runs in
 // well under a second, because the clock moves only when the program moves
 // it.
 //
@@ -107,6 +107,7 @@ func main() {
 
 	tourConsumer(ctx, clk)
 	tourLargeMessage(ctx, clk)
+	tourFIFO(ctx, clk)
 
 	fmt.Printf("Done: %v of fake time passed.\n", clk.Now().Sub(start))
 }
