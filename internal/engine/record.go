@@ -54,7 +54,7 @@ type Record[M any] struct {
 	slot       uint32
 	hidx       [2]int32
 	state      state
-	changed    bool // its visibility was changed since its latest receive
+	changed    bool       // its visibility was changed since its latest receive
 	prev, next *Record[M] // links in the selector's lists
 	grp        *group[M]  // the record's message group, with the group selector
 	older      *Record[M] // links in the sentAt-ordered list of stored records
