@@ -2,6 +2,7 @@ package fifo_test
 
 import (
 	"context"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,4 +119,44 @@ func benchPipeline(b *testing.B, groups int, blocked bool) {
 
 func benchInput(group, dedup string) fifo.SendInput {
 	return fifo.SendInput{SendInput: queue.SendInput{Body: body256}, GroupID: group, DeduplicationID: dedup}
+}
+
+// BenchmarkQueuedMemory holds 200,000 queued 256-byte messages in 1,000
+// groups, each with its own deduplication ID (so the window holds 200,000
+// IDs), and reports the heap bytes per message beyond the body.
+func BenchmarkQueuedMemory(b *testing.B) {
+	const n = 200_000
+	ctx := context.Background()
+	names := make([]string, 1000)
+	for i := range names {
+		names[i] = "group-" + strconv.Itoa(i)
+	}
+	for b.Loop() {
+		b.StopTimer()
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		q, err := fifo.New(fifo.Config{Name: "mem.fifo", Limits: fifo.Unlimited, MaxInFlight: fifo.NoLimit})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range n {
+			body := []byte(body256) // a distinct body per message, counted honestly
+			copy(body, strconv.Itoa(i))
+			in := benchInput(names[i%len(names)], strconv.Itoa(i))
+			in.Body = string(body)
+			if _, err := q.Send(ctx, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n-256, "overhead-B/msg")
+		runtime.KeepAlive(q)
+		q.Close()
+		b.StartTimer()
+	}
 }
