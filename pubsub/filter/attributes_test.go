@@ -41,16 +41,16 @@ var attributeCases = []attrCase{
 	{`{"customer_interests": ["rugby", "tennis"]}`, nil, false},
 	{`{"customer_interests": ["rugby"]}`, attrs{"customer_interests": S("rugby"), "other": S("x")}, true},
 	{`{"customer_interests": [""]}`, attrs{"customer_interests": S("")}, true},
-	{`{"code": ["5"]}`, attrs{"code": N("5")}, false},              // a string value is not a number
-	{`{"code": ["5"]}`, attrs{"code": SA(`[5]`)}, false},           // nor an array's number
-	{`{"code": ["5"]}`, attrs{"code": SA(`["5"]`)}, true},          // but an array's string is
-	{`{"code": ["a\"b"]}`, attrs{"code": S(`a"b`)}, true},          // JSON escapes in the policy
-	{`{"code": ["a\"b"]}`, attrs{"code": SA(`["a\"b"]`)}, true},    // and in a String.Array
-	{`{"code": ["é"]}`, attrs{"code": SA(`["\u00e9"]`)}, true},     // \u escapes
-	{`{"code": ["x"]}`, attrs{"code": SA(`[["x"], "y"]`)}, true},   // nested arrays are looked into
-	{`{"code": ["x"]}`, attrs{"code": SA(`[{"v": "x"}]`)}, false},  // objects are not values
-	{`{"code": ["x"]}`, attrs{"code": SA(`["x"`)}, false},          // not a JSON array
-	{`{"code": ["x"]}`, attrs{"code": SA(`"x"`)}, false},           // not an array
+	{`{"code": ["5"]}`, attrs{"code": N("5")}, false},             // a string value is not a number
+	{`{"code": ["5"]}`, attrs{"code": SA(`[5]`)}, false},          // nor an array's number
+	{`{"code": ["5"]}`, attrs{"code": SA(`["5"]`)}, true},         // but an array's string is
+	{`{"code": ["a\"b"]}`, attrs{"code": S(`a"b`)}, true},         // JSON escapes in the policy
+	{`{"code": ["a\"b"]}`, attrs{"code": SA(`["a\"b"]`)}, true},   // and in a String.Array
+	{`{"code": ["é"]}`, attrs{"code": SA(`["\u00e9"]`)}, true},    // \u escapes
+	{`{"code": ["x"]}`, attrs{"code": SA(`[["x"], "y"]`)}, true},  // nested arrays are looked into
+	{`{"code": ["x"]}`, attrs{"code": SA(`[{"v": "x"}]`)}, false}, // objects are not values
+	{`{"code": ["x"]}`, attrs{"code": SA(`["x"`)}, false},         // not a JSON array
+	{`{"code": ["x"]}`, attrs{"code": SA(`"x"`)}, false},          // not an array
 	{`{"code": ["x"]}`, attrs{"code": {DataType: "String.label", StringValue: "x"}}, true},
 	{`{"code": ["x"]}`, attrs{"code": {DataType: "String.Array.label", StringValue: `["x"]`}}, true},
 	{`{"code": ["x"]}`, attrs{"code": {DataType: "Strings", StringValue: "x"}}, false},
