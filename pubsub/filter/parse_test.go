@@ -27,6 +27,7 @@ var invalidCases = []invalidCase{
 	{`["a"]`, filter.MessageAttributes, "Filter policy must be a JSON object, not array"},
 	{`null`, filter.MessageAttributes, "Filter policy must be a JSON object, not null"},
 	{`"a"`, filter.MessageBody, "Filter policy must be a JSON object, not string"},
+	{"{\"a\": [\"\xff\"]}", filter.MessageAttributes, "Filter policy must be valid UTF-8"},
 
 	// Keys hold arrays (or, in MessageBody scope, objects), not empty ones.
 	{`{"a": "x"}`, filter.MessageAttributes, `"a" must be an object or an array`},

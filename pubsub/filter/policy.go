@@ -3,6 +3,7 @@ package filter
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Scope says what a policy looks at: the message attributes (the SNS
@@ -114,6 +115,9 @@ func Parse(policy string, scope Scope) (*Policy, error) {
 	}
 	if len(policy) > MaxPolicySize {
 		return nil, detail("Filter policy is %d bytes, more than the maximum of %d", len(policy), MaxPolicySize)
+	}
+	if !utf8.ValidString(policy) {
+		return nil, detail("Filter policy must be valid UTF-8")
 	}
 	v, err := parsePolicyJSON(policy)
 	if err != nil {
