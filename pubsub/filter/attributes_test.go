@@ -235,3 +235,24 @@ func TestMatchAttributesIgnoresBodyAndNestedKeys(t *testing.T) {
 	require.True(t, p.Match(attrs{}, `{"a": {"b": "x"}}`))
 	require.False(t, p.Match(attrs{"a.b": S("x")}, `{}`))
 }
+
+// A Policy is immutable: many goroutines match with one at once (run with
+// -race).
+func TestPolicyConcurrentUse(t *testing.T) {
+	p := filter.MustParse(benchPolicy, filter.MessageAttributes)
+	q := filter.MustParse(benchBodyPolicy, filter.MessageBody)
+	in, body := benchAttributes(), benchBody()
+	done := make(chan bool)
+	for range 4 {
+		go func() {
+			ok := true
+			for range 200 {
+				ok = ok && p.MatchAttributes(in) && q.MatchBody(body) && q.Explain(nil, body).Matched
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		require.True(t, <-done)
+	}
+}
