@@ -3,6 +3,7 @@ package filter_test
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -109,6 +110,90 @@ func FuzzMatchBody(f *testing.F) {
 			if got := fuzzPolicies[0].MatchBody(body); got != object {
 				t.Fatalf("MatchBody(%q) = %v, encoding/json says object = %v", body, got, object)
 			}
+			if got, want := modelPolicy.MatchBody(body), modelMatch(body); got != want {
+				t.Fatalf("MatchBody(%q) = %v, the model says %v", body, got, want)
+			}
 		}
 	})
+}
+
+// modelPolicy is matched by MatchBody and by modelMatch, a plain
+// re-implementation of its rules over encoding/json's tokens.
+var modelPolicy = filter.MustParse(`{
+	"a": {"b": ["x", {"prefix": "y"}, null, true]},
+	"c": [{"anything-but": ["z"]}, {"exists": false}]
+}`, filter.MessageBody)
+
+func modelMatch(body string) bool {
+	type leaf struct {
+		path string
+		v    any
+	}
+	var leaves []leaf
+	dec := json.NewDecoder(strings.NewReader(body))
+	var path []string // the key of each open object (arrays add none)
+	type frame struct {
+		object bool
+		key    bool // an object's next token is a key
+	}
+	var stack []frame
+	first := true
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF && !first && len(stack) == 0 {
+			break
+		}
+		if err != nil || (!first && len(stack) == 0) {
+			return false // broken, unterminated, or a second value
+		}
+		if first {
+			if d, ok := tok.(json.Delim); !ok || d != '{' {
+				return false
+			}
+			first = false
+		}
+		top := len(stack) - 1
+		if top >= 0 && stack[top].object && stack[top].key {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:top]
+				path = path[:len(path)-1]
+				if top > 0 && stack[top-1].object {
+					stack[top-1].key = true
+				}
+				continue
+			}
+			path[len(path)-1] = tok.(string)
+			stack[top].key = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{object: true, key: true})
+			path = append(path, "")
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{})
+			continue
+		case json.Delim(']'):
+			stack = stack[:top]
+		default:
+			leaves = append(leaves, leaf{strings.Join(path, "."), tok})
+		}
+		if top := len(stack) - 1; top >= 0 && stack[top].object {
+			stack[top].key = true
+		}
+	}
+	ab, c, cPresent := false, false, false
+	for _, l := range leaves {
+		switch l.path {
+		case "a.b":
+			s, isString := l.v.(string)
+			ab = ab || l.v == nil || l.v == true || (isString && (s == "x" || strings.HasPrefix(s, "y")))
+		case "c":
+			s, isString := l.v.(string)
+			c = c || (l.v != nil && !(isString && s == "z"))
+			cPresent = cPresent || (l.v != nil && !(isString && s == ""))
+		}
+	}
+	return ab && (c || !cPresent)
 }
