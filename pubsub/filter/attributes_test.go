@@ -182,10 +182,38 @@ var attributeCases = []attrCase{
 	{`{"$or": ["a", "b"]}`, attrs{"$or": S("a")}, true}, // not an array of objects: a plain key
 	{`{"$or": ["a", "b"]}`, attrs{"a": S("a")}, false},
 
+	// The guide's example message, with a policy that accepts it and one
+	// that rejects it.
+	{docAccepts, docMessage, true},
+	{docRejects, docMessage, false},
+
 	// The empty policy accepts everything.
 	{`{}`, attrs{"a": S("x")}, true},
 	{`{}`, nil, true},
 }
+
+// docMessage, docAccepts and docRejects are the guide's "example filter
+// policies".
+var docMessage = attrs{
+	"customer_interests": SA(`["soccer", "rugby", "hockey"]`),
+	"store":              S("example_corp"),
+	"event":              S("order_placed"),
+	"price_usd":          N("210.75"),
+}
+
+const docAccepts = `{
+	"store": ["example_corp"],
+	"event": [{"anything-but": "order_cancelled"}],
+	"customer_interests": ["rugby", "football", "baseball"],
+	"price_usd": [{"numeric": [">=", 100]}]
+}`
+
+const docRejects = `{
+	"store": ["example_corp"],
+	"event": ["order_cancelled"],
+	"encrypted": [false],
+	"customer_interests": ["basketball", "baseball"]
+}`
 
 const orPolicy = `{"source": ["aws.cloudwatch"], "$or": [{"metricName": ["CPUUtilization"]}, {"namespace": ["AWS/EC2"]}]}`
 
