@@ -2,6 +2,7 @@ package filter_test
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -191,4 +192,29 @@ func TestScope(t *testing.T) {
 	require.Equal(t, filter.MessageBody, p.Scope())
 	require.Equal(t, `{"a": ["x"]}`, p.String())
 	require.Panics(t, func() { filter.MustParse(`{`, filter.MessageBody) })
+}
+
+// The 5-key limit stops a policy before its work grows: an "$or" branch
+// with thousands of keys is refused without compiling them (it once took
+// seconds and hundreds of MB, quadratic in the branch's keys).
+func TestParseBoundedWorkOnManyKeysInOrBranch(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"$or": [{`)
+	for i := range 16000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"k` + itoa(i) + `": [1]`)
+	}
+	b.WriteString(`}, {"x": [1]}]}`)
+	policy := b.String()
+	require.Less(t, len(policy), filter.MaxPolicySize)
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := filter.Parse(policy, filter.MessageAttributes)
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, filter.ErrInvalidPolicy)
+	require.Contains(t, err.Error(), "Filter policy can not have more than 5 keys")
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes allocated by Parse")
 }
