@@ -89,7 +89,7 @@ var invalidCases = []invalidCase{
 	{`{"a": [{"cidr": "10.0.0.0/x"}]}`, filter.MessageAttributes, "Malformed CIDR, mask bits must be an integer"},
 	{`{"a": [{"cidr": "10.0.0.300/24"}]}`, filter.MessageAttributes, "Nonstandard IP address: 10.0.0.300"},
 	{`{"a": [{"cidr": "10.0.0.0/33"}]}`, filter.MessageAttributes, "mask bits out of range"},
-	{`{"a": [{"cidr": 10}]}`, filter.MessageAttributes, "prefix match pattern must be a string"},
+	{`{"a": [{"cidr": 10}]}`, filter.MessageAttributes, "cidr match pattern must be a string"},
 
 	// "$or" that is not an OR is a plain key, so its values must be valid.
 	{`{"$or": [{"numeric": 123}, {"prefix": "abc"}]}`, filter.MessageAttributes, "Value of numeric must be an array."},
@@ -217,4 +217,42 @@ func TestParseBoundedWorkOnManyKeysInOrBranch(t *testing.T) {
 	require.ErrorIs(t, err, filter.ErrInvalidPolicy)
 	require.Contains(t, err.Error(), "Filter policy can not have more than 5 keys")
 	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes allocated by Parse")
+}
+
+// A cidr's mask is decimal digits without sign or leading zero, as SNS
+// reads it: "/-0" once parsed as /0 and matched every IPv4 address.
+func TestCIDRMaskSyntax(t *testing.T) {
+	for _, policy := range []string{
+		`{"ip": [{"cidr": "10.0.0.0/-0"}]}`,
+		`{"ip": [{"cidr": "10.0.0.0/+8"}]}`,
+		`{"ip": [{"cidr": "10.0.0.0/08"}]}`,
+		`{"ip": [{"cidr": "10.0.0.0/00"}]}`,
+		`{"ip": [{"cidr": "10.0.0.0/"}]}`,
+		`{"ip": [{"cidr": "10.0.0.0/ 8"}]}`,
+		`{"ip": [{"cidr": "2001:db8::/064"}]}`,
+	} {
+		p, err := filter.Parse(policy, filter.MessageAttributes)
+		require.ErrorIs(t, err, filter.ErrInvalidPolicy, policy)
+		require.Nil(t, p, policy)
+		require.Contains(t, err.Error(), "Malformed CIDR, mask bits must be an integer", policy)
+	}
+	for _, tc := range []struct {
+		policy string
+		in     string
+		want   bool
+	}{
+		{`{"ip": [{"cidr": "10.0.0.0/0"}]}`, "200.1.1.1", true},
+		{`{"ip": [{"cidr": "10.0.0.0/8"}]}`, "10.200.1.1", true},
+		{`{"ip": [{"cidr": "10.0.0.0/8"}]}`, "11.0.0.1", false},
+		{`{"ip": [{"cidr": "10.0.0.1/32"}]}`, "10.0.0.1", true},
+		{`{"ip": [{"cidr": "2001:db8::/64"}]}`, "2001:db8::ff", true},
+		{`{"ip": [{"cidr": "2001:db8::1/128"}]}`, "2001:db8::2", false},
+	} {
+		p, err := filter.Parse(tc.policy, filter.MessageAttributes)
+		require.NoError(t, err, tc.policy)
+		require.Equal(t, tc.want, p.MatchAttributes(attrs{"ip": S(tc.in)}), "%s with %s", tc.policy, tc.in)
+	}
+	_, err := filter.Parse(`{"ip": [{"cidr": 10}]}`, filter.MessageAttributes)
+	require.ErrorIs(t, err, filter.ErrInvalidPolicy)
+	require.Contains(t, err.Error(), "cidr match pattern must be a string")
 }
