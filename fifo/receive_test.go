@@ -191,19 +191,24 @@ func TestLongPollWokenByGroupRelease(t *testing.T) {
 	})
 }
 
-// With a visibility timeout of 0 a message is visible again at once, so a
-// receive of several can hold it twice, as SQS documents; it never holds a
-// later message of the group before it.
-func TestZeroVisibilityMayRepeat(t *testing.T) {
-	q := newQueue(t, fifo.Config{})
-	send(t, q, "g", "1")
-	send(t, q, "g", "2")
-	msgs := receive(t, q, fifo.ReceiveOptions{MaxMessages: 10, VisibilityTimeout: dur(0)})
-	require.NotEmpty(t, msgs)
-	for _, m := range msgs {
-		assert.Equal(t, "1", m.Body)
+// With a visibility timeout of 0 a received message is visible again at
+// once, after the receive: one receive never returns a message twice, nor
+// counts two receives of it, and fills its batch as any other.
+func TestZeroVisibilityReceive(t *testing.T) {
+	dlq := newQueue(t, fifo.Config{Name: "dlq.fifo"})
+	q := newQueue(t, fifo.Config{Redrive: &fifo.Redrive{Target: dlq, MaxReceiveCount: 3}})
+	for _, m := range [][2]string{{"A", "a1"}, {"A", "a2"}, {"A", "a3"}, {"B", "b1"}} {
+		send(t, q, m[0], m[1])
 	}
-	assert.Equal(t, 2, stats(t, q).Visible)
+	for round := 1; round <= 3; round++ {
+		msgs := receive(t, q, fifo.ReceiveOptions{MaxMessages: 10, VisibilityTimeout: dur(0)})
+		require.Equal(t, []string{"a1", "a2", "a3", "b1"}, bodies(msgs))
+		for _, m := range msgs {
+			assert.Equal(t, round, m.ReceiveCount)
+		}
+		assert.Equal(t, 4, stats(t, q).Visible)
+	}
+	assert.Zero(t, stats(t, dlq).Visible)
 }
 
 // At the in-flight limit a FIFO receive returns nothing, without an error.
