@@ -1,6 +1,7 @@
 package filter_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -283,4 +284,44 @@ func TestPolicyConcurrentUse(t *testing.T) {
 	for range 4 {
 		require.True(t, <-done)
 	}
+}
+
+// A key outside an "$or" belongs to every one of its alternatives, but
+// MatchAttributes reads it once per match, not once per alternative (a
+// large String.Array was parsed up to 150 times). Allocations count the
+// reads: each scan of the escaped element unescapes it once.
+func TestMatchAttributesReadsEachKeyOnce(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"a": [{"prefix": "zz"}], "$or": [`)
+	for i := range 150 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"b` + itoa(i) + `": [1]}`)
+	}
+	b.WriteString(`]}`)
+	p := filter.MustParse(b.String(), filter.MessageAttributes)
+	in := attrs{"a": SA(`["\u007a\u007a"]`), "b149": N("1")}
+	require.True(t, p.MatchAttributes(in))
+	require.LessOrEqual(t, testing.AllocsPerRun(20, func() { p.MatchAttributes(in) }), 1.0)
+	// The memo is per match: the same key decides differently next time.
+	require.False(t, p.MatchAttributes(attrs{"a": SA(`["\u007a\u0079"]`), "b149": N("1")}))
+	require.False(t, p.MatchAttributes(attrs{"a": SA(`["\u007a\u007a"]`), "b150": N("1")}))
+	require.True(t, p.MatchAttributes(attrs{"a": S("zz"), "b0": N("1")}))
+
+	// More conds than the memo's stack space: 150 branches of four keys.
+	b.Reset()
+	b.WriteString(`{"a": [{"prefix": "zz"}], "$or": [`)
+	for i := range 150 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"b` + itoa(i) + `": [1], "c": [1], "d": [1], "e` + itoa(i) + `": [1]}`)
+	}
+	b.WriteString(`]}`)
+	q := filter.MustParse(b.String(), filter.MessageAttributes)
+	full := attrs{"a": S("zz"), "b149": N("1"), "c": N("1"), "d": N("1"), "e149": N("1")}
+	require.True(t, q.MatchAttributes(full))
+	full["e149"] = N("2")
+	require.False(t, q.MatchAttributes(full))
 }
