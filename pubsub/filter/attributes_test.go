@@ -159,7 +159,7 @@ var attributeCases = []attrCase{
 	{`{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, attrs{"source_ip": S("10.0.0.255")}, true},
 	{`{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, attrs{"source_ip": S("10.1.1.0")}, false},
 	{`{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, attrs{"source_ip": S("not an address")}, false},
-	{`{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, attrs{"source_ip": S("::ffff:10.0.0.1")}, false},
+	{`{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, attrs{"source_ip": S("::ffff:10.0.0.1")}, true}, // IPv4-mapped: an IPv4 address
 	{`{"source_ip": [{"cidr": "10.0.0.7/24"}]}`, attrs{"source_ip": S("10.0.0.1")}, true},
 	{`{"source_ip": [{"cidr": "2001:db8::/32"}]}`, attrs{"source_ip": S("2001:db8::1")}, true},
 	{`{"source_ip": [{"cidr": "2001:db8::/32"}]}`, attrs{"source_ip": S("2001:db9::1")}, false},
@@ -324,4 +324,33 @@ func TestMatchAttributesReadsEachKeyOnce(t *testing.T) {
 	require.True(t, q.MatchAttributes(full))
 	full["e149"] = N("2")
 	require.False(t, q.MatchAttributes(full))
+}
+
+// An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the IPv4 address it
+// maps, as SNS's Java reads it: it matches IPv4 blocks, and a block
+// written in the mapped form is the IPv4 block.
+func TestCIDRMatchesIPv4MappedAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		cidr, ip string
+		want     bool
+	}{
+		{"10.0.0.0/24", "::ffff:10.0.0.1", true},
+		{"10.0.0.0/24", "::FFFF:10.0.0.255", true},
+		{"10.0.0.0/24", "::ffff:a00:1", true},
+		{"10.0.0.0/24", "::ffff:10.0.1.1", false},
+		{"10.0.0.0/24", "::ffff:10.0.0.1%eth0", false}, // zones never match
+		{"::ffff:10.0.0.0/120", "10.0.0.9", true},
+		{"::ffff:10.0.0.0/120", "::ffff:10.0.0.9", true},
+		{"::ffff:10.0.0.0/120", "10.0.1.9", false},
+		{"::ffff:0:0/96", "192.0.2.1", true},
+		{"2001:db8::/32", "::ffff:10.0.0.1", false},
+		{"::/0", "::ffff:10.0.0.1", false}, // an IPv4 address is in no IPv6 block
+		{"::/0", "2001:db8::1", true},
+	} {
+		policy := `{"ip": [{"cidr": "` + tc.cidr + `"}]}`
+		p := filter.MustParse(policy, filter.MessageAttributes)
+		require.Equal(t, tc.want, p.MatchAttributes(attrs{"ip": S(tc.ip)}), "%s with %s", tc.cidr, tc.ip)
+		b := filter.MustParse(policy, filter.MessageBody)
+		require.Equal(t, tc.want, b.MatchBody(`{"ip": "`+tc.ip+`"}`), "%s with body %s", tc.cidr, tc.ip)
+	}
 }

@@ -114,8 +114,9 @@ func (m *matcher) match(l *leaf) bool {
 		if l.kind != jString {
 			return false
 		}
+		// An IPv4-mapped IPv6 address is the IPv4 address, as in Java.
 		a, err := netip.ParseAddr(l.s)
-		return err == nil && a.Zone() == "" && m.prefix.Contains(a)
+		return err == nil && a.Zone() == "" && m.prefix.Contains(a.Unmap())
 	}
 	return false
 }
@@ -330,6 +331,11 @@ func cidr(arg jvalue) (matcher, error) {
 		return matcher{}, detail("Malformed CIDR, mask bits out of range for %s", addr)
 	}
 	p = p.Masked()
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		// A block of IPv4-mapped addresses is the IPv4 block, since
+		// match reads a mapped address as IPv4.
+		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
 	return matcher{op: opCIDR, prefix: p, want: "an IP address in " + p.String()}, nil
 }
 
