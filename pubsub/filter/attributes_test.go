@@ -251,6 +251,10 @@ func TestMatchAttributesDoesNotAllocate(t *testing.T) {
 	tags := attrs{"tags": SA(`["a", 1, true, null, ["b", 9]]`)}
 	require.True(t, arr.MatchAttributes(tags))
 	require.Zero(t, testing.AllocsPerRun(100, func() { arr.MatchAttributes(tags) }))
+	// The documented exception: an element with JSON escapes is unescaped.
+	escaped := attrs{"tags": SA(`["\u0078"]`)}
+	require.True(t, arr.MatchAttributes(escaped))
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { arr.MatchAttributes(escaped) }))
 }
 
 func TestMatchAttributesIgnoresBodyAndNestedKeys(t *testing.T) {

@@ -127,6 +127,7 @@ var bodyCases = []bodyCase{
 	// A body that is not one JSON object matches nothing.
 	{`{}`, `{"a": 1}`, true},
 	{`{}`, `[{"a": 1}]`, false},
+	{`{}`, `hello`, false}, // {} in MessageBody scope: every body that is a JSON object
 	{`{"a": [{"exists": false}]}`, `"a"`, false},
 	{`{"a": [{"exists": false}]}`, ``, false},
 	{`{"a": [{"exists": false}]}`, `hello`, false},

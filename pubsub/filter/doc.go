@@ -28,6 +28,10 @@
 //	{"exists": false}                        it does not
 //	{"cidr": "10.0.0.0/24"}                  an IPv4 or IPv6 address in the block
 //
+// A cidr's mask is decimal digits without sign or leading zero ("/8", not
+// "/08" or "/+8"). An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the
+// IPv4 address it maps: it is in IPv4 blocks and in no IPv6 block.
+//
 // "$or": [{…}, {…}] (an array of at least two objects, none of them using
 // an operator name as a key) holds when any of its objects does, at any
 // level; any other "$or" is an ordinary key. In MessageBody scope keys can
@@ -59,7 +63,8 @@
 // arrays are looked into, so {"items": {"sku": ["A1"]}} matches
 // {"items": [{"sku": "B2"}, {"sku": "A1"}]}. A key that holds an object
 // holds no value (exists works on leaves). The empty policy {} accepts
-// every message.
+// every message in MessageAttributes scope and, in MessageBody scope,
+// every body that is a JSON object.
 //
 // # Limits and defaults
 //
@@ -73,12 +78,14 @@
 // nesting in MessageAttributes scope; numbers in a policy within ±10^9.
 // The zero Scope is MessageAttributes, the SNS default.
 //
-// Matching does bounded work: MatchAttributes looks up each key of the
-// policy once per "$or" branch and never allocates; MatchBody reads the
-// body once, without building it, and allocates only to unescape names or
-// strings with JSON escapes at the policy's keys (or for a policy of more
-// than 256 keys and values). Bodies nested deeper than 512 levels match
-// nothing.
+// Matching does bounded work. MatchAttributes reads each key of the
+// policy at most once per match, however many "$or" branches hold it, and
+// allocates only to unescape String.Array elements with JSON escapes (and
+// once for a policy whose "$or"s hold more than 512 keys in all).
+// MatchBody reads the body once, without building it, and allocates only
+// to unescape names or strings with JSON escapes at the policy's keys (or
+// for a policy of more than 256 keys and values). Bodies nested deeper
+// than 512 levels match nothing.
 //
 // # Errors
 //
@@ -117,6 +124,20 @@
 //     follows the former.
 //   - The errors for broken JSON, out-of-range numbers, empty objects and
 //     an invalid CIDR mask are worded here; SNS's wording may differ.
+//   - A body with a duplicated key ({"a": "x", "a": "y"}) has every value
+//     at that key looked at, as if they were one array; SNS's JSON reader
+//     may keep only one of them.
+//   - An IPv4-mapped IPv6 address in a message is the IPv4 address, as
+//     Java's address parsing reads it. A block written in the mapped form with a mask
+//     of 96 or more (::ffff:10.0.0.0/120) is taken as the IPv4 block
+//     (10.0.0.0/24); SNS may refuse it.
+//   - Keys are counted as top-level keys only, in each "$or" branch with
+//     the keys around it. One version of the SNS documentation counts
+//     leaf keys (nested ones too); LocalStack counts the root's members,
+//     an "$or" as one. Which SNS does is not settled.
+//   - A Binary attribute is present for {"exists": true} (and so fails
+//     {"exists": false}), as the stratus issue asks; SNS's documentation
+//     does not say.
 //   - The limits of 200 policies per topic and 10,000 per account belong
 //     to package pubsub, not to this package.
 package filter

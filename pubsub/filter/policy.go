@@ -107,7 +107,8 @@ func (n *trieNode) child(name string) *trieNode {
 // FilterPolicy attribute) for the given scope. A policy SNS would refuse
 // returns an error wrapping ErrInvalidPolicy that says why; an unknown
 // scope returns ErrInvalidScope. The empty object "{}" is a policy that
-// accepts every message. Parse never panics, whatever the input, does not
+// accepts every message in MessageAttributes scope and, in MessageBody
+// scope, every body that is a JSON object. Parse never panics, whatever the input, does not
 // block, is safe for concurrent use, and keeps no reference to anything but
 // policy.
 func Parse(policy string, scope Scope) (*Policy, error) {
