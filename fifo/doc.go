@@ -24,7 +24,8 @@
 // message's ID and sequence number, even if that message has been received
 // or deleted since; duplicates do not extend the window. The ID is unique
 // across the queue, or within its group with ScopeMessageGroup. After the 5
-// minutes the queue forgets the ID and its memory is released.
+// minutes the queue forgets the ID; its memory is released at the next send,
+// receive with an attempt ID, or Stats.
 //
 // Every accepted message gets a sequence number, a 20-digit decimal that
 // increases with every message, and so within each group.
@@ -32,7 +33,10 @@
 // Receipt handles: Delete and ChangeVisibility need the handle of the
 // receive under which the message is still in flight. Once its visibility
 // timeout has ended, or it was received again, the handle returns
-// ErrReceiptHandleExpired (a standard queue accepts a delete with it). A
+// ErrReceiptHandleExpired (a standard queue accepts a delete with it), even
+// if the message has since been deleted by another receive, moved or
+// purged; a repeated delete with the handle a message was deleted with
+// returns nil until that handle's timeout would have ended. A
 // visibility timeout of 0 makes a received message visible again as soon as
 // the receive returns, so the next receive may return it again; SQS warns
 // that one receive may then hold it twice, which never happens here.
@@ -101,8 +105,9 @@
 // Every method is safe for concurrent use. Only Receive blocks, and only
 // while it long polls. A queue uses no goroutine of its own and one clock
 // timer, armed to its next deadline. Sends are serialised by the queue's
-// mutex (the deduplication check and the store are one step); receives,
-// deletes and visibility changes take only the engine's lock. Selecting the
+// mutex (the deduplication check and the store are one step), and so are
+// receives with an attempt ID while they look up or record it; other
+// receives, deletes and visibility changes take only the engine's lock. Selecting the
 // next message is O(1) whatever the number of groups, blocked or idle;
 // timeouts are O(log n) on one heap.
 //
@@ -127,6 +132,10 @@
 //   - Two concurrent receives with the same new attempt ID each receive
 //     messages; the later one is what a retry returns.
 //   - Messages moved into a dead-letter queue also take that queue's Delay.
+//   - A handle carries the end of the visibility timeout its receive set.
+//     Once its message is gone (deleted, moved, purged, expired), a handle
+//     is expired after that time even if ChangeVisibility had extended it,
+//     and good for a repeated delete before it.
 //   - There is no message move task (StartMessageMoveTask) or large-payload
 //     offloading for FIFO queues yet; package queue has both for standard
 //     queues.

@@ -49,7 +49,8 @@ const DeadLetterRetry = time.Second
 
 // core is the part of the engine that does not depend on the type parameters.
 type core struct {
-	seed maphash.Seed // keys receipt-handle checksums; immutable
+	seed   maphash.Seed // keys receipt-handle checksums; immutable
+	strict bool         // Config.StrictHandles: handles carry their deadline
 }
 
 // Engine stores messages and moves them between delayed, visible and in
@@ -102,7 +103,7 @@ func New[M, D any](cfg Config[M, D]) *Engine[M, D] {
 	e := &Engine[M, D]{
 		cfg:       cfg,
 		retention: int64(cfg.Retention),
-		core:      core{seed: maphash.MakeSeed()},
+		core:      core{seed: maphash.MakeSeed(), strict: cfg.StrictHandles},
 		timers:    recHeap[M]{kind: timerHeap},
 		stored:    storedSet[M]{late: recHeap[M]{kind: retentionHeap}},
 		ready:     cfg.Selector,

@@ -13,21 +13,27 @@ const (
 )
 
 func (e *Engine[M, D]) findLocked(s string) (*Record[M], lookup) {
+	r, res, _ := e.findHandleLocked(s)
+	return r, res
+}
+
+// findHandleLocked is findLocked that also returns the decoded handle.
+func (e *Engine[M, D]) findHandleLocked(s string) (*Record[M], lookup, handle) {
 	h, ok := e.core.decodeHandle(s)
 	if !ok {
-		return nil, invalid
+		return nil, invalid, h
 	}
 	if int(h.slot) >= len(e.slots) {
-		return nil, gone
+		return nil, gone, h
 	}
 	r := e.slots[h.slot]
 	if r == nil || r.seq != h.seq {
-		return nil, gone
+		return nil, gone, h
 	}
 	if r.nonce != h.nonce {
-		return r, stale
+		return r, stale, h
 	}
-	return r, found
+	return r, found, h
 }
 
 // Delete deletes the message whose latest receipt handle is h, in flight or
@@ -54,8 +60,8 @@ func (e *Engine[M, D]) DeleteFound(h string) (Deleted[M], error) {
 	if e.closed {
 		return Deleted[M]{}, ErrClosed
 	}
-	e.strictAdvanceLocked(now)
-	return e.deleteLocked(h)
+	now = e.strictAdvanceLocked(now)
+	return e.deleteLocked(now, h)
 }
 
 // strictNow reads the clock for a delete when handles are strict: only
@@ -67,12 +73,13 @@ func (e *Engine[M, D]) strictNow() int64 {
 	return e.now()
 }
 
-func (e *Engine[M, D]) strictAdvanceLocked(now int64) {
+func (e *Engine[M, D]) strictAdvanceLocked(now int64) int64 {
 	if e.cfg.StrictHandles {
 		now = e.tickLocked(now)
 		e.advanceLocked(now)
 		e.armLocked(now)
 	}
+	return now
 }
 
 // DeleteBatch deletes under one lock; errs[i] is the result for hs[i].
@@ -83,9 +90,9 @@ func (e *Engine[M, D]) DeleteBatch(hs []string, errs []error) error {
 	if e.closed {
 		return ErrClosed
 	}
-	e.strictAdvanceLocked(now)
+	now = e.strictAdvanceLocked(now)
 	for i, h := range hs {
-		_, errs[i] = e.deleteLocked(h)
+		_, errs[i] = e.deleteLocked(now, h)
 	}
 	return nil
 }
@@ -99,19 +106,21 @@ func (e *Engine[M, D]) DeleteBatchFound(hs []string, errs []error, gone []Delete
 	if e.closed {
 		return ErrClosed
 	}
-	e.strictAdvanceLocked(now)
+	now = e.strictAdvanceLocked(now)
 	for i, h := range hs {
-		gone[i], errs[i] = e.deleteLocked(h)
+		gone[i], errs[i] = e.deleteLocked(now, h)
 	}
 	return nil
 }
 
-func (e *Engine[M, D]) deleteLocked(h string) (Deleted[M], error) {
-	r, res := e.findLocked(h)
+// deleteLocked deletes the record of handle s; now is only read with
+// StrictHandles.
+func (e *Engine[M, D]) deleteLocked(now int64, s string) (Deleted[M], error) {
+	r, res, h := e.findHandleLocked(s)
 	switch {
 	case res == invalid:
 		return Deleted[M]{}, ErrReceiptHandleInvalid
-	case e.cfg.StrictHandles && (res == stale || res == found && r.state != stateInFlight):
+	case e.expiredLocked(now, r, res, h):
 		return Deleted[M]{}, ErrReceiptHandleExpired
 	case res != found || r.state == stateMoveDeleted:
 		return Deleted[M]{}, nil
@@ -158,16 +167,16 @@ func (e *Engine[M, D]) ChangeVisibilityBatch(hs []string, vis []time.Duration, e
 	return nil
 }
 
-func (e *Engine[M, D]) changeLocked(now int64, h string, vis time.Duration) error {
-	r, res := e.findLocked(h)
+func (e *Engine[M, D]) changeLocked(now int64, s string, vis time.Duration) error {
+	r, res, h := e.findHandleLocked(s)
 	switch {
 	case res == invalid:
 		return ErrReceiptHandleInvalid
+	case e.expiredLocked(now, r, res, h):
+		return ErrReceiptHandleExpired
 	case res == gone:
 		return ErrMessageNotInFlight
 	case res == stale:
-		return ErrReceiptHandleExpired
-	case r.state != stateInFlight && e.cfg.StrictHandles:
 		return ErrReceiptHandleExpired
 	case r.state != stateInFlight:
 		return ErrMessageNotInFlight
@@ -184,4 +193,22 @@ func (e *Engine[M, D]) changeLocked(now int64, h string, vis time.Duration) erro
 	r.changed = true
 	e.timers.fix(r)
 	return nil
+}
+
+// expiredLocked reports, with StrictHandles, whether handle h no longer
+// holds its message in flight: the message was received again since, its
+// visibility timeout ended, or it is gone and the timeout the handle was
+// issued with has ended (a handle whose message was deleted under it stays
+// good for a repeated delete until then).
+func (e *Engine[M, D]) expiredLocked(now int64, r *Record[M], res lookup, h handle) bool {
+	if !e.cfg.StrictHandles {
+		return false
+	}
+	switch res {
+	case stale:
+		return true
+	case gone:
+		return now >= h.due
+	}
+	return r.state != stateInFlight
 }
