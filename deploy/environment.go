@@ -1,0 +1,282 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/benbjohnson/clock"
+)
+
+// Environment is a simulated Elastic Beanstalk environment: a fleet of
+// instances behind a load balancer, each running an application version.
+// Deploy rolls a new version out with a deployment policy; Handler routes
+// requests to the instances in service.
+type Environment struct {
+	cfg  resolved
+	mock *clock.Mock // cfg.Clock, when it is a mock
+
+	mu          sync.Mutex
+	fleet       []*instance // guarded by mu: running instances in launch order
+	current     *release    // guarded by mu: the version last deployed successfully
+	lb          balancer    // guarded by mu
+	deploying   bool        // guarded by mu
+	terminated  bool        // guarded by mu
+	nextID      int         // guarded by mu
+	deployments int         // guarded by mu
+}
+
+// instance is one EC2 instance of the environment.
+type instance struct {
+	id       string
+	launched time.Time
+	ended    time.Time // when it was terminated; zero while running
+
+	// guarded by Environment.mu
+	rel       *release // the version it runs; nil before the first deploy to it
+	inService bool     // registered with the load balancer and passing its checks
+	canary    bool     // in TrafficSplitting's temporary group: routed by the split only
+	status    Status   // its last health check
+
+	// owned by the goroutine running a deployment
+	bad      bool          // drawn bad for rel
+	started  time.Duration // when rel started on it, from the deployment's start
+	temp     bool          // in a temporary Auto Scaling group
+	draining bool          // taken out of service to be terminated
+	gen      int           // the current chain of health checks
+	consec   int           // consecutive passing checks
+	healthy  bool          // passed the rule for its group
+	watched  bool          // monitored by a traffic-splitting evaluation
+}
+
+// New makes an environment from cfg, with cfg.Instances instances running
+// cfg.Version, all in service. It returns an error wrapping
+// ErrInvalidConfig for a field out of range, or for a Database already
+// attached to another environment or terminated.
+func New(cfg Config) (*Environment, error) {
+	r, err := resolve(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := newRelease(r.Version)
+	if err != nil {
+		return nil, invalidConfig("Version", err, "a version whose bundle parses")
+	}
+	e := &Environment{cfg: r, current: rel}
+	e.mock, _ = r.Clock.(*clock.Mock)
+	if db := r.Database; db != nil {
+		if err := db.attach(r.Name); err != nil {
+			return nil, err
+		}
+	}
+	now := r.Clock.Now()
+	rng := rand.New(rand.NewPCG(r.Seed, 0))
+	for range r.Instances {
+		in := e.newInstanceLocked(now)
+		in.rel = rel
+		in.bad = rel.FailureRate > 0 && rng.Float64() < rel.FailureRate
+		in.status = Ok
+		if in.bad {
+			in.status = Severe
+		}
+		in.inService = !in.bad
+		e.fleet = append(e.fleet, in)
+	}
+	e.lb.dirty = true
+	return e, nil
+}
+
+// newInstanceLocked makes an instance with the next ID.
+func (e *Environment) newInstanceLocked(now time.Time) *instance {
+	e.nextID++
+	return &instance{id: fmt.Sprintf("i-%05d", e.nextID), launched: now}
+}
+
+// Name returns the environment's name.
+func (e *Environment) Name() string { return e.cfg.Name }
+
+// Version returns the name of the version the environment last deployed
+// successfully (at first, Config.Version's). After a failed rolling
+// deployment the instances may run other versions too: see Instances.
+func (e *Environment) Version() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.current.Name
+}
+
+// Instance describes one instance of the environment.
+type Instance struct {
+	ID        string
+	Version   string // empty while nothing runs on it yet
+	InService bool   // the load balancer routes requests to it
+	Health    Status // its last health check
+	Launched  time.Time
+}
+
+// Instances returns the instances running now, in launch order, including
+// those of a temporary group during a deployment. It does not block on a
+// deployment and is safe for concurrent use; the slice is the caller's.
+// After Terminate it returns nil.
+func (e *Environment) Instances() []Instance {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Instance, 0, len(e.fleet))
+	for _, in := range e.fleet {
+		v := ""
+		if in.rel != nil {
+			v = in.rel.Name
+		}
+		out = append(out, Instance{ID: in.id, Version: v, InService: in.inService, Health: in.status, Launched: in.launched})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// Versions returns how many running instances run each version.
+func (e *Environment) Versions() map[string]int {
+	m := map[string]int{}
+	for _, in := range e.Instances() {
+		if in.Version != "" {
+			m[in.Version]++
+		}
+	}
+	return m
+}
+
+// Terminate terminates the environment (TerminateEnvironment): its
+// instances, and the database attached inside it (Config.Database);
+// External databases survive. It returns ErrDeploymentInProgress during a
+// deployment and ErrTerminated the second time. Afterwards Handler answers
+// 503 and every other call returns ErrTerminated.
+func (e *Environment) Terminate() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.terminated:
+		return fmt.Errorf("environment %q: terminate: %w", e.cfg.Name, ErrTerminated)
+	case e.deploying:
+		return fmt.Errorf("environment %q: terminate: %w", e.cfg.Name, ErrDeploymentInProgress)
+	}
+	e.terminated = true
+	now := e.cfg.Clock.Now()
+	for _, in := range e.fleet {
+		in.inService = false
+		in.ended = now
+	}
+	e.fleet = nil
+	e.lb.dirty = true
+	if db := e.cfg.Database; db != nil {
+		db.terminate()
+	}
+	return nil
+}
+
+// Deploy deploys v to the environment with the policy and settings of opts,
+// and returns the Report of the deployment.
+//
+// It blocks until the deployment ends. With a *clock.Mock as Config.Clock
+// it does not wait: it computes the deployment event by event and moves the
+// mock to the deployment's end before it returns (and to each event's time
+// before calling opts.OnEvent), so nothing else should move that mock
+// meanwhile. With any other clock it waits on the clock's timers for each
+// event, so a deployment takes as long as it says.
+//
+// A deployment that fails returns its Report and an error wrapping
+// ErrDeploymentFailed; the environment is left as the policy leaves it
+// (see Policy). Bad input returns an error wrapping ErrInvalidVersion,
+// ErrInvalidProcfile, ErrInvalidBuildfile, ErrInvalidOption or
+// ErrEnhancedHealthRequired and changes nothing; so do
+// ErrDeploymentInProgress and ErrTerminated. If ctx is done first, Deploy
+// stops where the deployment is, leaves the environment in that state and
+// returns ctx.Err(). It is safe for concurrent use; one deployment runs at
+// a time.
+func (e *Environment) Deploy(ctx context.Context, v Version, opts Options) (*Report, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rel, err := newRelease(v)
+	if err != nil {
+		return nil, fmt.Errorf("environment %q: deploy: %w", e.cfg.Name, err)
+	}
+	e.mu.Lock()
+	if e.terminated {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("environment %q: deploy: %w", e.cfg.Name, ErrTerminated)
+	}
+	if e.deploying {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("environment %q: deploy: %w", e.cfg.Name, ErrDeploymentInProgress)
+	}
+	o, err := resolveOptions(opts, &e.cfg, len(e.fleet))
+	if err != nil {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("environment %q: deploy: %w", e.cfg.Name, err)
+	}
+	e.deploying = true
+	e.deployments++
+	s := newSim(e, rel, o, e.deployments, slices.Clone(e.fleet))
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.deploying = false
+		e.mu.Unlock()
+	}()
+	rep, err := s.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !rep.Succeeded {
+		return rep, fmt.Errorf("environment %q: deploy %q with %v: %w: %s", e.cfg.Name, rel.Name, o.Policy, ErrDeploymentFailed, rep.FailureReason)
+	}
+	return rep, nil
+}
+
+// Database is an RDS database instance an environment uses: attached inside
+// it (Config.Database), it is terminated with the environment; connected
+// from outside (Config.External), it survives. It is safe for concurrent
+// use.
+type Database struct {
+	name string
+
+	mu         sync.Mutex
+	attachedTo string // guarded by mu: the environment it is coupled to
+	terminated bool   // guarded by mu
+}
+
+// NewDatabase returns a running database named name.
+func NewDatabase(name string) *Database { return &Database{name: name} }
+
+// Name returns the database's name.
+func (d *Database) Name() string { return d.name }
+
+// Terminated reports whether the database was terminated with the
+// environment it was attached to.
+func (d *Database) Terminated() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.terminated
+}
+
+func (d *Database) attach(env string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.terminated:
+		return invalidConfig("Database", d.name, "a database that is not terminated")
+	case d.attachedTo != "":
+		return invalidConfig("Database", d.name, fmt.Sprintf("a database not attached to another environment (it is in %q)", d.attachedTo))
+	}
+	d.attachedTo = env
+	return nil
+}
+
+func (d *Database) terminate() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.terminated = true
+}
