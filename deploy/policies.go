@@ -179,11 +179,11 @@ func (s *sim) trafficSplitting() {
 		s.env.mu.Lock()
 		s.env.lb.startSplitLocked(s.o.NewVersionPercent)
 		s.env.mu.Unlock()
-		s.emit(TrafficSplit, nil, fmt.Sprintf("%d%% of requests to %s for %v", s.o.NewVersionPercent, s.rel.Name, s.o.EvaluationTime))
 		for _, c := range canaries {
 			c.watched = true
 			s.setInService(c, c.status != Severe, "traffic split")
 		}
+		s.emit(TrafficSplit, nil, fmt.Sprintf("%d%% of requests to %s for %v", s.o.NewVersionPercent, s.rel.Name, s.o.EvaluationTime))
 		s.after(s.o.EvaluationTime, func() {
 			if !s.split {
 				return
