@@ -175,14 +175,16 @@ func (s *sim) trafficSplitting() {
 			rollback(why)
 			return
 		}
+		// in service first (the balancer routes canaries only once the
+		// split starts), so the split counts its requests from its event
+		for _, c := range canaries {
+			c.watched = true
+			s.setInService(c, c.status != Severe, "registered for the traffic split")
+		}
 		s.split = true
 		s.env.mu.Lock()
 		s.env.lb.startSplitLocked(s.o.NewVersionPercent)
 		s.env.mu.Unlock()
-		for _, c := range canaries {
-			c.watched = true
-			s.setInService(c, c.status != Severe, "traffic split")
-		}
 		s.emit(TrafficSplit, nil, fmt.Sprintf("%d%% of requests to %s for %v", s.o.NewVersionPercent, s.rel.Name, s.o.EvaluationTime))
 		s.after(s.o.EvaluationTime, func() {
 			if !s.split {
