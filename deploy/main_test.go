@@ -31,3 +31,7 @@ var (
 	good = deploy.Version{Name: "v2"}
 	bad  = deploy.Version{Name: "v2-bad", FailureRate: 1}
 )
+
+var errCanceled = context.Canceled
+
+func contextWithCancel() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }

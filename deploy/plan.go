@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -36,14 +35,8 @@ var configKeys = []string{
 	"option_settings", "packages", "services", "sources", "users",
 }
 
-type rawCommand struct {
-	Command      json.RawMessage `json:"command"`
-	Cwd          string          `json:"cwd"`
-	Env          map[string]any  `json:"env"`
-	Test         string          `json:"test"`
-	LeaderOnly   any             `json:"leader_only"`
-	IgnoreErrors any             `json:"ignoreErrors"`
-}
+// commandKeys are the keys a command may have, matched exactly.
+var commandKeys = []string{"command", "cwd", "env", "ignoreErrors", "leader_only", "test"}
 
 // ParseConfigFile reads an .ebextensions file written in JSON (Elastic
 // Beanstalk reads YAML or JSON; this package reads JSON only, with the
@@ -79,34 +72,41 @@ func parseCommands(file, key string, raw json.RawMessage, container bool) ([]Com
 	if raw == nil {
 		return nil, nil
 	}
-	var m map[string]rawCommand
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("%w: %s: %s: %v", ErrInvalidConfigFile, file, key, err)
+	var m map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%w: %s: %s: not an object of commands", ErrInvalidConfigFile, file, key)
 	}
 	out := make([]Command, 0, len(m))
-	for name, rc := range m {
+	for name, fields := range m {
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("%w: %s: %s.%s: %s", ErrInvalidConfigFile, file, key, name, fmt.Sprintf(format, args...))
+		}
+		for k := range fields {
+			if !slices.Contains(commandKeys, k) {
+				return nil, bad("unknown key %q", k)
+			}
+		}
 		c := Command{Name: name}
 		var s string
 		var words []string
-		switch {
-		case json.Unmarshal(rc.Command, &s) == nil && s != "":
+		switch raw := fields["command"]; {
+		case json.Unmarshal(raw, &s) == nil:
 			c.Command = s
-		case json.Unmarshal(rc.Command, &words) == nil && len(words) > 0:
+		case json.Unmarshal(raw, &words) == nil:
 			c.Command = strings.Join(words, " ")
-		default:
-			return nil, fmt.Errorf("%w: %s: %s.%s: command must be a non-empty string or array of strings", ErrInvalidConfigFile, file, key, name)
+		}
+		if strings.TrimSpace(c.Command) == "" {
+			return nil, bad("command must be a non-empty string or array of strings")
 		}
 		var err error
-		if c.IgnoreErrors, err = boolish(rc.IgnoreErrors); err != nil {
-			return nil, fmt.Errorf("%w: %s: %s.%s.ignoreErrors: %v", ErrInvalidConfigFile, file, key, name, err)
+		if c.IgnoreErrors, err = boolish(fields["ignoreErrors"]); err != nil {
+			return nil, bad("ignoreErrors: %v", err)
 		}
-		if rc.LeaderOnly != nil && !container {
-			return nil, fmt.Errorf("%w: %s: commands.%s: leader_only is for container_commands", ErrInvalidConfigFile, file, name)
+		if _, ok := fields["leader_only"]; ok && !container {
+			return nil, bad("leader_only is for container_commands")
 		}
-		if c.LeaderOnly, err = boolish(rc.LeaderOnly); err != nil {
-			return nil, fmt.Errorf("%w: %s: %s.%s.leader_only: %v", ErrInvalidConfigFile, file, key, name, err)
+		if c.LeaderOnly, err = boolish(fields["leader_only"]); err != nil {
+			return nil, bad("leader_only: %v", err)
 		}
 		out = append(out, c)
 	}
@@ -116,7 +116,14 @@ func parseCommands(file, key string, raw json.RawMessage, container bool) ([]Com
 
 // boolish reads a JSON boolean, or the strings "true" and "false" that
 // configuration files often use.
-func boolish(v any) (bool, error) {
+func boolish(raw json.RawMessage) (bool, error) {
+	if raw == nil {
+		return false, nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return false, err
+	}
 	switch b := v.(type) {
 	case nil:
 		return false, nil

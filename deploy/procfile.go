@@ -13,6 +13,9 @@ type Process struct {
 	Command string
 }
 
+// reSpace is what \s matches in the rule (RE2: no vertical tab).
+const reSpace = "\t\n\f\r "
+
 // procLine is the documented rule for Procfile and Buildfile lines.
 var procLine = regexp.MustCompile(`^[A-Za-z0-9_-]+:\s*[^\s].*$`)
 
@@ -50,7 +53,7 @@ func parseProcLines(s string, sentinel error) ([]Process, error) {
 			return nil, fmt.Errorf("%w: line %d: process %q already defined on line %d", sentinel, n, name, prev)
 		}
 		seen[name] = n
-		out = append(out, Process{Name: name, Command: strings.TrimSpace(cmd)})
+		out = append(out, Process{Name: name, Command: strings.Trim(cmd, reSpace)})
 	}
 	return out, nil
 }

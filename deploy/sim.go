@@ -161,7 +161,8 @@ func (s *sim) run(ctx context.Context) (*Report, error) {
 			}
 			s.now = ev.at
 		}
-		if n%256 == 0 && ctx.Err() != nil {
+		// every 256 events, or after each OnEvent, which may cancel
+		if (n%256 == 0 || s.o.OnEvent != nil) && ctx.Err() != nil {
 			if s.env.mock != nil {
 				s.moveMock()
 			}
