@@ -115,7 +115,7 @@ func (s *sim) immutable() {
 	var temp []*instance
 	rollback := func(why string) {
 		s.terminate(temp, "temporary group terminated", func() {
-			s.fail(why, true, fmt.Sprintf("terminated the temporary Auto Scaling group (%d instances); the %d original instances were not touched", len(temp), n))
+			s.fail(why, true, fmt.Sprintf("terminated the temporary Auto Scaling group (%d instance(s)); the %d original instances were not touched", len(temp), n))
 		})
 	}
 	first := s.launch(true, false)
