@@ -19,8 +19,8 @@ type Comparison struct {
 }
 
 // Compare answers what each policy costs for one deployment: it makes a
-// fresh environment from cfg for each of the five policies (the same
-// seed, so the same draws where the policies do the same thing), deploys v
+// fresh environment from cfg for each of the five policies (with cfg's
+// seed, so each run is reproducible), deploys v
 // with opts and that policy, and collects the reports. It always runs on
 // mock clocks of its own, starting at cfg.Clock's time (the mock's epoch
 // without a clock), so it returns at once and never moves cfg.Clock.

@@ -225,3 +225,24 @@ func TestRealClock(t *testing.T) {
 		assert.Equal(t, time.Minute, time.Since(start)-r.Duration)
 	})
 }
+
+// TestCancelDuringSplit: a deployment cancelled during a traffic split
+// ends the split; the new instances stay in the fleet as ordinary members.
+func TestCancelDuringSplit(t *testing.T) {
+	e := newEnv(t, fourV1)
+	c, cancel := contextWithCancel()
+	o := deploy.Options{Policy: deploy.TrafficSplitting, OnEvent: func(ev deploy.Event) {
+		if ev.Kind == deploy.TrafficSplit {
+			cancel()
+		}
+	}}
+	_, err := e.Deploy(c, good, o)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, map[string]int{"v1": 4, "v2": 4}, e.Versions())
+	seen := map[string]int{}
+	for range 16 {
+		_, v, _ := get(e.Handler())
+		seen[v]++
+	}
+	assert.Equal(t, map[string]int{"v1": 8, "v2": 8}, seen, "no split: round robin over all eight")
+}

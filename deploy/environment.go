@@ -29,6 +29,15 @@ type Environment struct {
 	deployments int         // guarded by mu
 }
 
+// Deployer is what code that rolls versions out needs of an environment;
+// an *Environment is one, and a fake or a client of the real service could
+// be.
+type Deployer interface {
+	Deploy(ctx context.Context, v Version, opts Options) (*Report, error)
+}
+
+var _ Deployer = (*Environment)(nil)
+
 // instance is one EC2 instance of the environment.
 type instance struct {
 	id       string
@@ -95,12 +104,14 @@ func (e *Environment) newInstanceLocked(now time.Time) *instance {
 	return &instance{id: fmt.Sprintf("i-%05d", e.nextID), launched: now}
 }
 
-// Name returns the environment's name.
+// Name returns the environment's name. It is safe for concurrent use.
 func (e *Environment) Name() string { return e.cfg.Name }
 
 // Version returns the name of the version the environment last deployed
 // successfully (at first, Config.Version's). After a failed rolling
-// deployment the instances may run other versions too: see Instances.
+// deployment the instances may run other versions too: see Instances. It
+// does not block on a deployment and is safe for concurrent use; after
+// Terminate it still answers.
 func (e *Environment) Version() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -137,7 +148,9 @@ func (e *Environment) Instances() []Instance {
 	return out
 }
 
-// Versions returns how many running instances run each version.
+// Versions returns how many running instances run each version, in a map
+// of the caller's. It does not block on a deployment and is safe for
+// concurrent use; after Terminate the map is empty.
 func (e *Environment) Versions() map[string]int {
 	m := map[string]int{}
 	for _, in := range e.Instances() {
@@ -192,8 +205,9 @@ func (e *Environment) Terminate() error {
 // ErrInvalidProcfile, ErrInvalidBuildfile, ErrInvalidOption or
 // ErrEnhancedHealthRequired and changes nothing; so do
 // ErrDeploymentInProgress and ErrTerminated. If ctx is done first, Deploy
-// stops where the deployment is, leaves the environment in that state and
-// returns ctx.Err(). It is safe for concurrent use; one deployment runs at
+// stops where the deployment is and returns ctx.Err(): the environment stays
+// in that state (a traffic split ends, new instances stay in the fleet,
+// instances out of service stay out until a later deployment). It is safe for concurrent use; one deployment runs at
 // a time.
 func (e *Environment) Deploy(ctx context.Context, v Version, opts Options) (*Report, error) {
 	if err := ctx.Err(); err != nil {

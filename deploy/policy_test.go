@@ -24,14 +24,6 @@ func deploy4(t *testing.T, p deploy.Policy, v deploy.Version) (*deploy.Environme
 	return e, r, err
 }
 
-func kinds(r *deploy.Report) []deploy.EventKind {
-	var ks []deploy.EventKind
-	for _, ev := range r.Events {
-		ks = append(ks, ev.Kind)
-	}
-	return ks
-}
-
 // TestPolicyOutcomes checks each policy against a good and a bad version:
 // the outcome, the capacity it keeps, the versions left and the rollback,
 // as Elastic Beanstalk documents them.

@@ -156,6 +156,7 @@ func (s *sim) run(ctx context.Context) (*Report, error) {
 		if ev.at > s.now {
 			if s.env.mock == nil {
 				if err := s.wait(ctx, ev.at); err != nil {
+					s.abandon()
 					return nil, err
 				}
 			}
@@ -163,9 +164,7 @@ func (s *sim) run(ctx context.Context) (*Report, error) {
 		}
 		// every 256 events, or after each OnEvent, which may cancel
 		if (n%256 == 0 || s.o.OnEvent != nil) && ctx.Err() != nil {
-			if s.env.mock != nil {
-				s.moveMock()
-			}
+			s.abandon()
 			return nil, ctx.Err()
 		}
 		ev.fn()
@@ -176,6 +175,22 @@ func (s *sim) run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	return s.report(), nil
+}
+
+// abandon stops a deployment whose context ended where it is: a traffic
+// split ends, and new instances stay as ordinary members of the fleet.
+func (s *sim) abandon() {
+	e := s.env
+	e.mu.Lock()
+	e.lb.split = 0
+	for _, in := range e.fleet {
+		in.canary = false
+	}
+	e.lb.dirty = true
+	e.mu.Unlock()
+	if e.mock != nil {
+		s.moveMock()
+	}
 }
 
 // wait waits on the real (or a custom) clock until the deployment's time t.

@@ -95,7 +95,7 @@ type HookContext struct {
 	Phase    Phase
 	Name     string // the hook's file name
 	Dir      string // the working directory: /var/app/staging, or /var/app/current for postdeploy
-	Leader   bool   // whether the instance is the deployment's leader (the first deployed to)
+	Leader   bool   // whether the instance is the deployment's leader (the first to finish its deploy command)
 }
 
 // checkVersion checks a version as given by a caller.
