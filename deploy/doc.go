@@ -43,8 +43,9 @@
 //     failure, completed batches run the new version and the rest the old:
 //     mixed versions, no rollback; redeploy to repair.
 //   - RollingWithAdditionalBatch: one extra batch of new instances first,
-//     then as Rolling, then the extra batch is terminated: full capacity
-//     throughout. On failure, as Rolling (the extra batch stays).
+//     then as Rolling until one batch of the original instances is left,
+//     which is terminated: full capacity throughout. On failure, as
+//     Rolling (the extra batch stays).
 //   - Immutable: one new instance in a temporary group, then as many more
 //     as the environment runs; they serve beside the old ones as they pass
 //     their checks. Success terminates the old instances; failure
@@ -136,10 +137,16 @@
 //     to the new ones rather than fail them. Connection draining takes the
 //     instance out of service at once and waits Timings.Drain before the
 //     deploy or termination.
-//   - RollingWithAdditionalBatch deploys to every original instance and
-//     then terminates the additional batch, as the documentation words it;
-//     a failed one leaves the additional batch running.
-//   - The deadline of a group of new instances counts from their launch.
+//   - RollingWithAdditionalBatch terminates the last batch of original
+//     instances rather than deploy to it (the user guide says "terminates
+//     the additional batch"; the count and the capacity are the same, and
+//     AWS's deployment-options paper describes this order); a failed one
+//     leaves the additional batch running. Which instances the Auto
+//     Scaling group would pick to terminate is not modelled: the last
+//     ones launched of the original group go.
+//   - Immutable and TrafficSplitting terminate the old instances all at
+//     once, after draining. The deadline of a group of new instances
+//     counts from their launch.
 //     IgnoreHealthCheck does not apply to Immutable and TrafficSplitting.
 //   - A hook that fails aborts its instance's deployment whatever its phase
 //     (postdeploy included), and the instance keeps its previous version;

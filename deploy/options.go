@@ -24,8 +24,10 @@ const (
 	Rolling
 	// RollingWithAdditionalBatch first launches one extra batch of new
 	// instances with the new version, then rolls through the others like
-	// Rolling, and terminates the extra batch at the end: full capacity
-	// throughout. Failures are as with Rolling.
+	// Rolling until one batch is left, and terminates that batch instead of
+	// deploying to it: full capacity throughout, one batch of new
+	// instances paid for meanwhile. Failures are as with Rolling (the
+	// additional batch stays).
 	RollingWithAdditionalBatch
 	// Immutable launches one instance with the new version in a temporary
 	// Auto Scaling group, then, once it is healthy, as many as the

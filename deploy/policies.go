@@ -87,9 +87,11 @@ func (s *sim) rolling(ins []*instance, last func()) {
 }
 
 // additionalBatch launches one batch of new instances first, rolls through
-// the original ones, and terminates the extra batch at the end.
+// the original ones but the last batch, and terminates that last batch:
+// the additional batch took its place.
 func (s *sim) additionalBatch() {
 	orig := s.original()
+	keep := len(orig) - s.o.batch
 	extra := make([]*instance, s.o.batch)
 	for i := range extra {
 		extra[i] = s.launch(false, false)
@@ -99,8 +101,8 @@ func (s *sim) additionalBatch() {
 			s.fail(why, false, "none: the additional batch stays; redeploy to repair")
 			return
 		}
-		s.rolling(orig, func() {
-			s.terminate(extra, "additional batch terminated", s.succeed)
+		s.rolling(orig[:keep], func() {
+			s.terminate(orig[keep:], "last batch terminated: the additional batch replaces it", s.succeed)
 		})
 	})
 }
