@@ -49,8 +49,8 @@ var (
 	// while the environment is not Ready).
 	ErrDeploymentInProgress = errors.New("deploy: a deployment is already in progress")
 
-	// ErrTerminated is returned by every call on an environment after
-	// Terminate, and by a second Terminate.
+	// ErrTerminated is returned by Deploy after Terminate, and by a second
+	// Terminate.
 	ErrTerminated = errors.New("deploy: environment terminated")
 
 	// ErrDeploymentFailed is returned by Deploy, with the Report, when the

@@ -24,8 +24,8 @@ const (
 	TrafficShifted                 // all requests go to the new instances
 	TrafficRestored                // all requests go back to the old instances
 	InstanceTerminated             // an instance is gone
-	DeploymentSucceeded
-	DeploymentFailed
+	DeploymentSucceeded            // the last event of a deployment that succeeded
+	DeploymentFailed               // the last event of one that failed, with the reason
 )
 
 var eventNames = [...]string{
