@@ -76,8 +76,8 @@ func (s *sim) deployed(g *group, in *instance, gen int) {
 
 // check is one health check of an instance.
 func (s *sim) check(g *group, in *instance, gen int) {
-	if s.done || in.gen != gen || in.draining {
-		return
+	if s.done || in.gen != gen || in.draining || g.done && !in.watched {
+		return // checks stop once the group is done, unless an evaluation watches
 	}
 	st := s.status(in)
 	s.setStatus(in, st)
