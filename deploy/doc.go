@@ -6,7 +6,7 @@
 // capacity in service per version over time, the minimum capacity, the
 // downtime, the duration, the instance-hours paid for, and whether and how
 // it rolled back. Compare runs all five policies on the same scenario and
-// prints a table; WriteSVG draws the capacity. Environment.Handler routes
+// renders a table; WriteSVG draws the capacity. Environment.Handler routes
 // real HTTP requests to the instances in service, each answering with its
 // version's handler, so a test can watch mixed versions answer and count
 // the errors while a deployment runs.

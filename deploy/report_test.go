@@ -148,3 +148,21 @@ func TestSeedReproducible(t *testing.T) {
 	assert.Equal(t, a.Events, b.Events)
 	assert.NotEqual(t, a.Duration, c.Duration)
 }
+
+// TestStrings: the names of the enums, as Elastic Beanstalk spells them,
+// and a readable event.
+func TestStrings(t *testing.T) {
+	assert.Equal(t, "RollingWithAdditionalBatch", deploy.RollingWithAdditionalBatch.String())
+	assert.Equal(t, "Policy(9)", deploy.Policy(9).String())
+	assert.Equal(t, "Fixed", deploy.Fixed.String())
+	assert.Equal(t, "Degraded", deploy.Degraded.String())
+	assert.Equal(t, "Status(7)", deploy.Status(7).String())
+	assert.Equal(t, "enhanced", deploy.Enhanced.String())
+	assert.Equal(t, "Worker", deploy.Worker.String())
+	assert.Equal(t, "predeploy", deploy.Predeploy.String())
+	assert.Equal(t, "container_commands", deploy.ContainerCommand.String())
+	assert.Equal(t, "TrafficRestored", deploy.TrafficRestored.String())
+	assert.Equal(t, "EventKind(99)", deploy.EventKind(99).String())
+	ev := deploy.Event{Kind: deploy.InstanceOutOfService, Instance: "i-00001", Version: "v1", Message: "batch 1 of 4: deregistered"}
+	assert.Equal(t, "InstanceOutOfService i-00001 (v1): batch 1 of 4: deregistered", ev.String())
+}
