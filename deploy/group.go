@@ -81,7 +81,7 @@ func (s *sim) check(g *group, in *instance, gen int) {
 	}
 	st := s.status(in)
 	s.setStatus(in, st)
-	if g.attach || in.watched {
+	if (g.attach || in.watched) && in.inService != (st != Severe) {
 		s.setInService(in, st != Severe, "health "+st.String())
 	}
 	pass := st <= s.o.HealthThreshold

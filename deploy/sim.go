@@ -101,6 +101,7 @@ func newSim(e *Environment, rel *release, o options, seq int, fleet []*instance)
 			Version:     rel.Name,
 			Target:      len(fleet),
 			Plan:        rel.plan,
+			Events:      make([]Event, 0, 4*len(fleet)+16), // about what a deployment records
 		},
 	}
 	s.rep.PeakInstances = s.running
