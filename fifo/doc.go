@@ -33,10 +33,11 @@
 // Receipt handles: Delete and ChangeVisibility need the handle of the
 // receive under which the message is still in flight. Once its visibility
 // timeout has ended, or it was received again, the handle returns
-// ErrReceiptHandleExpired (a standard queue accepts a delete with it), even
-// if the message has since been deleted by another receive, moved or
-// purged; a repeated delete with the handle a message was deleted with
-// returns nil until that handle's timeout would have ended. A
+// ErrReceiptHandleExpired (a standard queue accepts a delete with it); so
+// does a handle whose message has gone any other way than a delete with
+// this very handle (deleted under a later receive, moved to the dead-letter
+// queue, purged, expired). A repeated delete with the handle a message was
+// deleted with returns nil until that handle's timeout would have ended. A
 // visibility timeout of 0 makes a received message visible again as soon as
 // the receive returns, so the next receive may return it again; SQS warns
 // that one receive may then hold it twice, which never happens here.
@@ -132,10 +133,6 @@
 //   - Two concurrent receives with the same new attempt ID each receive
 //     messages; the later one is what a retry returns.
 //   - Messages moved into a dead-letter queue also take that queue's Delay.
-//   - A handle carries the end of the visibility timeout its receive set.
-//     Once its message is gone (deleted, moved, purged, expired), a handle
-//     is expired after that time even if ChangeVisibility had extended it,
-//     and good for a repeated delete before it.
 //   - There is no message move task (StartMessageMoveTask) or large-payload
 //     offloading for FIFO queues yet; package queue has both for standard
 //     queues.

@@ -49,8 +49,7 @@ const DeadLetterRetry = time.Second
 
 // core is the part of the engine that does not depend on the type parameters.
 type core struct {
-	seed   maphash.Seed // keys receipt-handle checksums; immutable
-	strict bool         // Config.StrictHandles: handles carry their deadline
+	seed maphash.Seed // keys receipt-handle checksums; immutable
 }
 
 // Engine stores messages and moves them between delayed, visible and in
@@ -103,7 +102,7 @@ func New[M, D any](cfg Config[M, D]) *Engine[M, D] {
 	e := &Engine[M, D]{
 		cfg:       cfg,
 		retention: int64(cfg.Retention),
-		core:      core{seed: maphash.MakeSeed(), strict: cfg.StrictHandles},
+		core:      core{seed: maphash.MakeSeed()},
 		timers:    recHeap[M]{kind: timerHeap},
 		stored:    storedSet[M]{late: recHeap[M]{kind: retentionHeap}},
 		ready:     cfg.Selector,
@@ -304,9 +303,15 @@ func (e *Engine[M, D]) advanceLocked(now int64) {
 	}
 	for r := e.timers.min(); r != nil && r.due <= now; r = e.timers.min() {
 		e.timers.remove(r)
-		if r.state == stateDelayed {
+		switch r.state {
+		case stateDeleted: // its handle's timeout is over: free the slot
+			e.slots[r.slot] = nil
+			e.free = append(e.free, r.slot)
+			r.release()
+			continue
+		case stateDelayed:
 			e.delayed--
-		} else {
+		default:
 			e.leaveFlightLocked(r)
 		}
 		e.makeVisibleLocked(r)

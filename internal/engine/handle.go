@@ -8,62 +8,42 @@ import (
 // A receipt handle names one receive of one message: the record's slot, the
 // record's serial (so a reused slot is told apart), the receive serial (so an
 // earlier receive of the same message is told apart) and a keyed checksum
-// that proves this engine issued it. It travels as 56 hex digits. With
-// StrictHandles it also carries the end of the visibility timeout the
-// receive set (72 hex digits), so a handle can be found expired even after
-// its message is gone.
+// that proves this engine issued it. It travels as 56 hex digits.
 type handle struct {
 	slot  uint32
 	seq   uint64
 	nonce uint64
-	due   int64 // with StrictHandles only
 }
 
 const (
-	handleRaw       = 4 + 8 + 8 + 8
-	handleLen       = 2 * handleRaw
-	strictHandleRaw = handleRaw + 8
-	strictHandleLen = 2 * strictHandleRaw
+	handleRaw = 4 + 8 + 8 + 8
+	handleLen = 2 * handleRaw
 )
 
 func (e *core) sum(b []byte) uint64 { return maphash.Bytes(e.seed, b) }
 
-func (e *core) rawLen() int {
-	if e.strict {
-		return strictHandleRaw
-	}
-	return handleRaw
-}
-
 // encodeHandle returns the text form of h.
 func (e *core) encodeHandle(h handle) string {
-	var buf [strictHandleRaw]byte
-	raw := buf[:e.rawLen()]
+	var raw [handleRaw]byte
 	binary.BigEndian.PutUint32(raw[0:], h.slot)
 	binary.BigEndian.PutUint64(raw[4:], h.seq)
 	binary.BigEndian.PutUint64(raw[12:], h.nonce)
-	body := raw[:20]
-	if e.strict {
-		binary.BigEndian.PutUint64(raw[20:], uint64(h.due))
-		body = raw[:28]
-	}
-	binary.BigEndian.PutUint64(raw[len(body):], e.sum(body))
-	var out [strictHandleLen]byte
+	binary.BigEndian.PutUint64(raw[20:], e.sum(raw[:20]))
+	var out [handleLen]byte
 	for i, b := range raw {
 		out[2*i], out[2*i+1] = hexPairs[2*int(b)], hexPairs[2*int(b)+1]
 	}
-	return string(out[:2*len(raw)])
+	return string(out[:])
 }
 
 // decodeHandle parses s; ok is false when s is malformed or was not issued
 // by this engine.
 func (e *core) decodeHandle(s string) (h handle, ok bool) {
-	n := e.rawLen()
-	if len(s) != 2*n {
+	if len(s) != handleLen {
 		return h, false
 	}
-	var buf [strictHandleRaw]byte
-	raw := buf[:n]
+	s = s[:handleLen]
+	var raw [handleRaw]byte
 	bad := byte(0)
 	for i := range raw {
 		hi, lo := unhexTab[s[2*i]], unhexTab[s[2*i+1]]
@@ -73,15 +53,12 @@ func (e *core) decodeHandle(s string) (h handle, ok bool) {
 	if bad&0xf0 != 0 {
 		return h, false
 	}
-	if binary.BigEndian.Uint64(raw[n-8:]) != e.sum(raw[:n-8]) {
+	if binary.BigEndian.Uint64(raw[20:]) != e.sum(raw[:20]) {
 		return h, false
 	}
 	h.slot = binary.BigEndian.Uint32(raw[0:])
 	h.seq = binary.BigEndian.Uint64(raw[4:])
 	h.nonce = binary.BigEndian.Uint64(raw[12:])
-	if e.strict {
-		h.due = int64(binary.BigEndian.Uint64(raw[20:]))
-	}
 	return h, true
 }
 

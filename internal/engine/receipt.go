@@ -13,27 +13,21 @@ const (
 )
 
 func (e *Engine[M, D]) findLocked(s string) (*Record[M], lookup) {
-	r, res, _ := e.findHandleLocked(s)
-	return r, res
-}
-
-// findHandleLocked is findLocked that also returns the decoded handle.
-func (e *Engine[M, D]) findHandleLocked(s string) (*Record[M], lookup, handle) {
 	h, ok := e.core.decodeHandle(s)
 	if !ok {
-		return nil, invalid, h
+		return nil, invalid
 	}
 	if int(h.slot) >= len(e.slots) {
-		return nil, gone, h
+		return nil, gone
 	}
 	r := e.slots[h.slot]
 	if r == nil || r.seq != h.seq {
-		return nil, gone, h
+		return nil, gone
 	}
 	if r.nonce != h.nonce {
-		return r, stale, h
+		return r, stale
 	}
-	return r, found, h
+	return r, found
 }
 
 // Delete deletes the message whose latest receipt handle is h, in flight or
@@ -60,8 +54,8 @@ func (e *Engine[M, D]) DeleteFound(h string) (Deleted[M], error) {
 	if e.closed {
 		return Deleted[M]{}, ErrClosed
 	}
-	now = e.strictAdvanceLocked(now)
-	return e.deleteLocked(now, h)
+	e.strictAdvanceLocked(now)
+	return e.deleteLocked(h)
 }
 
 // strictNow reads the clock for a delete when handles are strict: only
@@ -73,13 +67,12 @@ func (e *Engine[M, D]) strictNow() int64 {
 	return e.now()
 }
 
-func (e *Engine[M, D]) strictAdvanceLocked(now int64) int64 {
+func (e *Engine[M, D]) strictAdvanceLocked(now int64) {
 	if e.cfg.StrictHandles {
 		now = e.tickLocked(now)
 		e.advanceLocked(now)
 		e.armLocked(now)
 	}
-	return now
 }
 
 // DeleteBatch deletes under one lock; errs[i] is the result for hs[i].
@@ -90,9 +83,9 @@ func (e *Engine[M, D]) DeleteBatch(hs []string, errs []error) error {
 	if e.closed {
 		return ErrClosed
 	}
-	now = e.strictAdvanceLocked(now)
+	e.strictAdvanceLocked(now)
 	for i, h := range hs {
-		_, errs[i] = e.deleteLocked(now, h)
+		_, errs[i] = e.deleteLocked(h)
 	}
 	return nil
 }
@@ -106,22 +99,26 @@ func (e *Engine[M, D]) DeleteBatchFound(hs []string, errs []error, gone []Delete
 	if e.closed {
 		return ErrClosed
 	}
-	now = e.strictAdvanceLocked(now)
+	e.strictAdvanceLocked(now)
 	for i, h := range hs {
-		gone[i], errs[i] = e.deleteLocked(now, h)
+		gone[i], errs[i] = e.deleteLocked(h)
 	}
 	return nil
 }
 
-// deleteLocked deletes the record of handle s; now is only read with
-// StrictHandles.
-func (e *Engine[M, D]) deleteLocked(now int64, s string) (Deleted[M], error) {
-	r, res, h := e.findHandleLocked(s)
+// deleteLocked deletes the record of handle s. With StrictHandles the
+// record stays in its slot, bodiless, until the end of its visibility
+// timeout (see bury), so a repeated delete with the same handle is told
+// apart from one with an expired handle.
+func (e *Engine[M, D]) deleteLocked(s string) (Deleted[M], error) {
+	r, res := e.findLocked(s)
 	switch {
 	case res == invalid:
 		return Deleted[M]{}, ErrReceiptHandleInvalid
-	case e.expiredLocked(now, r, res, h):
+	case e.expiredLocked(r, res):
 		return Deleted[M]{}, ErrReceiptHandleExpired
+	case e.cfg.StrictHandles && r.state == stateDeleted:
+		return Deleted[M]{}, nil
 	case res != found || r.state == stateMoveDeleted:
 		return Deleted[M]{}, nil
 	case r.state == stateMoving:
@@ -129,8 +126,25 @@ func (e *Engine[M, D]) deleteLocked(now int64, s string) (Deleted[M], error) {
 		return Deleted[M]{}, nil
 	}
 	d := Deleted[M]{Body: r.body, Meta: r.meta}
-	e.dropLocked(r)
+	if e.cfg.StrictHandles {
+		e.buryLocked(r)
+	} else {
+		e.dropLocked(r)
+	}
 	return d, nil
+}
+
+// buryLocked deletes r, in flight under its latest handle, but keeps it in
+// its slot, bodiless, as stateDeleted in the timer heap until its visibility
+// timeout would have ended; then advance frees the slot.
+func (e *Engine[M, D]) buryLocked(r *Record[M]) {
+	e.timers.remove(r)
+	e.leaveFlightLocked(r)
+	e.stored.remove(r)
+	var zero M
+	r.body, r.meta = "", zero
+	r.state = stateDeleted
+	e.timers.push(r)
 }
 
 // ChangeVisibility hides the in-flight message of handle h for vis from
@@ -168,11 +182,11 @@ func (e *Engine[M, D]) ChangeVisibilityBatch(hs []string, vis []time.Duration, e
 }
 
 func (e *Engine[M, D]) changeLocked(now int64, s string, vis time.Duration) error {
-	r, res, h := e.findHandleLocked(s)
+	r, res := e.findLocked(s)
 	switch {
 	case res == invalid:
 		return ErrReceiptHandleInvalid
-	case e.expiredLocked(now, r, res, h):
+	case e.expiredLocked(r, res):
 		return ErrReceiptHandleExpired
 	case res == gone:
 		return ErrMessageNotInFlight
@@ -195,20 +209,17 @@ func (e *Engine[M, D]) changeLocked(now int64, s string, vis time.Duration) erro
 	return nil
 }
 
-// expiredLocked reports, with StrictHandles, whether handle h no longer
+// expiredLocked reports, with StrictHandles, whether a handle no longer
 // holds its message in flight: the message was received again since, its
-// visibility timeout ended, or it is gone and the timeout the handle was
-// issued with has ended (a handle whose message was deleted under it stays
-// good for a repeated delete until then).
-func (e *Engine[M, D]) expiredLocked(now int64, r *Record[M], res lookup, h handle) bool {
+// visibility timeout ended, or it is gone by any way but a delete under this
+// handle (which keeps it, bodiless, until the timeout ends).
+func (e *Engine[M, D]) expiredLocked(r *Record[M], res lookup) bool {
 	if !e.cfg.StrictHandles {
 		return false
 	}
 	switch res {
-	case stale:
+	case stale, gone:
 		return true
-	case gone:
-		return now >= h.due
 	}
-	return r.state != stateInFlight
+	return r.state != stateInFlight && r.state != stateDeleted
 }

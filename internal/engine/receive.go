@@ -116,7 +116,7 @@ func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved 
 		r.changed = false
 		e.nonce++
 		r.nonce = e.nonce
-		h := e.core.encodeHandle(handle{slot: r.slot, seq: r.seq, nonce: r.nonce, due: now + vis})
+		h := e.core.encodeHandle(handle{slot: r.slot, seq: r.seq, nonce: r.nonce})
 		if vis <= 0 {
 			e.again = append(e.again, r)
 		} else {
