@@ -336,17 +336,16 @@ func (s *Stream) next(sub *Subscription, idx uint32) (step, bool) {
 	if sub.limited && sub.busyUntil.After(now) {
 		return step{pause: sub.busyUntil.Sub(now)}, true
 	}
-	recs, next, size := sh.read1(sub.pos, MaxGetRecords, MaxEventSize)
+	i, j, next, size := sh.read1(sub.pos, MaxGetRecords, MaxEventSize)
 	last := sh.atEnd(next)
-	if len(recs) == 0 && !last {
+	if i == j && !last {
 		return step{wait: sh.waitLocked()}, true
 	}
-	if len(recs) > 0 {
-		sub.cont = recs[len(recs)-1].SequenceNumber
+	if j > i {
+		sub.cont = SequenceNumber{n: sh.recs.at(j - 1).n, shard: idx}
 	}
 	st := step{send: true, last: last}
-	st.ev.Records = make([]Record, len(recs))
-	copy(st.ev.Records, recs)
+	st.ev.Records = sh.recs.appendTo(make([]Record, 0, j-i), i, j, idx)
 	st.ev.ContinuationSequenceNumber = sub.cont
 	st.ev.MillisBehindLatest = sh.behind(next, now)
 	if last {

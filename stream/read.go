@@ -73,15 +73,14 @@ func (s *Stream) GetRecords(ctx context.Context, in GetRecordsInput) (GetRecords
 			return GetRecordsOutput{}, s.errorf(op, &ThroughputError{Shard: sh.id, Limit: q})
 		}
 	}
-	recs, next, size := sh.read1(p, limit, MaxGetRecordsSize)
+	i, j, next, size := sh.read1(p, limit, MaxGetRecordsSize)
 	if sh.read != nil {
 		sh.read.charge(now, size)
 	}
-	out := GetRecordsOutput{Records: make([]Record, len(recs))}
-	copy(out.Records, recs)
+	out := GetRecordsOutput{Records: sh.recs.appendTo(make([]Record, 0, j-i), i, j, sh.idx)}
 	sh.iteratorAge = 0
-	if len(recs) > 0 {
-		sh.iteratorAge = now.Sub(recs[len(recs)-1].ApproximateArrivalTimestamp)
+	if j > i {
+		sh.iteratorAge = now.Sub(time.Unix(0, sh.recs.at(j-1).arrival))
 	}
 	out.MillisBehindLatest = sh.behind(next, now)
 	if sh.atEnd(next) {
@@ -92,45 +91,46 @@ func (s *Stream) GetRecords(ctx context.Context, in GetRecordsInput) (GetRecords
 	return out, nil
 }
 
-// read1 returns the records at p, at most limit of them and at most
-// maxBytes (but at least one), the position after them and their size.
-// The records are the shard's: the caller copies them before unlocking.
-func (sh *shard) read1(p position, limit, maxBytes int) ([]Record, position, int) {
-	i := sh.index(p)
-	j, size := i, 0
-	for j < len(sh.recs) && j-i < limit {
-		n := len(sh.recs[j].Data) + len(sh.recs[j].PartitionKey)
-		if j > i && size+n > maxBytes {
+// read1 finds the records [i, j) at p, at most limit of them and at most
+// maxBytes (but at least one), and returns the position after them and
+// their size.
+func (sh *shard) read1(p position, limit, maxBytes int) (i, j int, next position, size int) {
+	i = sh.index(p)
+	j = i
+	for n := sh.recs.len(); j < n && j-i < limit; j++ {
+		r := sh.recs.at(j)
+		sz := len(r.data) + len(r.key)
+		if j > i && size+sz > maxBytes {
 			break
 		}
-		size += n
-		j++
+		size += sz
 	}
+	next = p
 	if j > i {
-		p = position{shard: sh.idx, after: sh.recs[j-1].SequenceNumber.n}
+		next = position{shard: sh.idx, after: sh.recs.at(j - 1).n}
 	}
-	return sh.recs[i:j], p, size
+	return i, j, next, size
 }
 
 // index returns the index of the first record at or after p.
 func (sh *shard) index(p position) int {
 	if p.atTime {
-		return sh.atOrAfter(p.time)
+		return sh.recs.atOrAfter(p.time)
 	}
-	return sh.after(p.after)
+	return sh.recs.after(p.after)
 }
 
 // atEnd reports whether a reader at p has read all of a closed shard.
 func (sh *shard) atEnd(p position) bool {
-	return !sh.open() && sh.index(p) == len(sh.recs)
+	return !sh.open() && sh.index(p) == sh.recs.len()
 }
 
 // behind returns the age of the first record at or after p in
 // milliseconds, or 0.
 func (sh *shard) behind(p position, now time.Time) int64 {
 	i := sh.index(p)
-	if i == len(sh.recs) {
+	if i == sh.recs.len() {
 		return 0
 	}
-	return max(0, now.Sub(sh.recs[i].ApproximateArrivalTimestamp).Milliseconds())
+	return max(0, now.Sub(time.Unix(0, sh.recs.at(i).arrival)).Milliseconds())
 }

@@ -3,7 +3,6 @@ package stream
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 )
 
@@ -52,7 +51,7 @@ func (s *Stream) trimLocked(now time.Time) {
 	if s.nextTrim.IsZero() || now.Before(s.nextTrim) {
 		return
 	}
-	cutoff := now.Add(-s.retention)
+	cutoff := now.Add(-s.retention).UnixNano()
 	var next time.Time
 	soonest := func(t time.Time) {
 		if next.IsZero() || t.Before(next) {
@@ -60,23 +59,15 @@ func (s *Stream) trimLocked(now time.Time) {
 		}
 	}
 	for idx, sh := range s.shards {
-		if !sh.open() && !sh.closedAt.After(cutoff) {
-			clear(sh.recs)
-			sh.recs = nil
+		if !sh.open() && sh.closedAt.UnixNano() <= cutoff {
+			sh.recs.reset()
 			sh.wakeLocked()
 			delete(s.shards, idx)
 			continue
 		}
-		i := sort.Search(len(sh.recs), func(i int) bool { return sh.recs[i].ApproximateArrivalTimestamp.After(cutoff) })
-		if i > 0 {
-			clear(sh.recs[:i])
-			sh.recs = sh.recs[i:]
-			if len(sh.recs) == 0 {
-				sh.recs = nil
-			}
-		}
-		if len(sh.recs) > 0 {
-			soonest(sh.recs[0].ApproximateArrivalTimestamp.Add(s.retention))
+		sh.recs.trim(sh.recs.search(func(r *record) bool { return r.arrival > cutoff }))
+		if sh.recs.len() > 0 {
+			soonest(time.Unix(0, sh.recs.at(0).arrival).Add(s.retention))
 		}
 		if !sh.open() {
 			soonest(sh.closedAt.Add(s.retention))

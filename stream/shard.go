@@ -20,10 +20,9 @@ type shard struct {
 	closedAt         time.Time
 	children         []*shard
 
-	// recs holds the records in sequence order. Retention trims it from
-	// the front, clearing the trimmed slots so their data is freed; append
-	// reallocates it to the live records once it reaches its capacity.
-	recs []Record
+	// recs holds the records in sequence order; retention trims it from
+	// the front.
+	recs store
 
 	write *writeQuota // shared by all shards on demand; nil when Unlimited
 	read  *readQuota  // nil when Unlimited
@@ -115,17 +114,6 @@ func (sh *shard) childShards() []ChildShard {
 		out[i] = ChildShard{ShardID: c.id, ParentShards: parents, HashKeyRange: c.rng.public()}
 	}
 	return out
-}
-
-// after returns the index of the first record after sequence position n.
-func (sh *shard) after(n uint64) int {
-	return sort.Search(len(sh.recs), func(i int) bool { return sh.recs[i].SequenceNumber.n > n })
-}
-
-// atOrAfter returns the index of the first record that arrived at t or
-// later.
-func (sh *shard) atOrAfter(t time.Time) int {
-	return sort.Search(len(sh.recs), func(i int) bool { return !sh.recs[i].ApproximateArrivalTimestamp.Before(t) })
 }
 
 const shardIDPrefix = "shardId-"

@@ -227,7 +227,7 @@ func (s *Stream) Stats() (Stats, error) {
 		} else {
 			st.ClosedShards++
 		}
-		st.Records += len(sh.recs)
+		st.Records += sh.recs.len()
 		st.IteratorAge = max(st.IteratorAge, sh.iteratorAge)
 	}
 	return st, nil
@@ -251,8 +251,7 @@ func (s *Stream) Close() error {
 			}
 		}
 		for _, sh := range s.shards {
-			clear(sh.recs)
-			sh.recs = nil
+			sh.recs.reset()
 			sh.wakeLocked()
 		}
 	}
