@@ -108,12 +108,12 @@ var (
 type Quota int
 
 const (
-	WriteRecords Quota = iota // 1,000 records per second per shard
-	WriteBytes                // 1 MiB per second per shard
-	ReadCalls                 // 5 GetRecords calls per second per shard
-	ReadBytes                 // 2 MiB per second per shard, shared by GetRecords readers
-	IteratorCalls             // 5 GetShardIterator calls per second per shard
-	FanOutBytes               // 2 MiB per second per shard for each enhanced fan-out consumer
+	WriteRecords  Quota = iota // 1,000 records per second per shard
+	WriteBytes                 // 1 MiB per second per shard
+	ReadCalls                  // 5 GetRecords calls per second per shard
+	ReadBytes                  // 2 MiB per second per shard, shared by GetRecords readers
+	IteratorCalls              // 5 GetShardIterator calls per second per shard
+	FanOutBytes                // 2 MiB per second per shard for each enhanced fan-out consumer
 )
 
 func (q Quota) String() string {

@@ -148,10 +148,10 @@ type Subscription struct {
 	// guarded by the stream's mutex
 	ended     bool
 	err       error
-	pos       position
-	cont      SequenceNumber
-	busyUntil time.Time
-	limited   bool
+	pos     position
+	cont    SequenceNumber
+	budget  byteBudget // the consumer's 2 MiB/s on the shard
+	limited bool
 }
 
 // Events returns the channel of the subscription's events. The stream owns
@@ -232,6 +232,7 @@ func (s *Stream) SubscribeToShard(ctx context.Context, in SubscribeToShardInput)
 		done:    make(chan struct{}),
 		pos:     p,
 		limited: s.cfg.Limits == Enforced,
+		budget:  byteBudget{perSecond: FanOutBytesPerSecond},
 	}
 	sub.timer = s.clk.AfterFunc(SubscriptionLifetime, func() {
 		s.mu.Lock()
@@ -333,8 +334,10 @@ func (s *Stream) next(sub *Subscription, idx uint32) (step, bool) {
 		sub.endLocked(s.errorf("subscribe to shard", fmt.Errorf("%w: %s expired", ErrShardNotFound, shardID(idx))))
 		return step{}, false
 	}
-	if sub.limited && sub.busyUntil.After(now) {
-		return step{pause: sub.busyUntil.Sub(now)}, true
+	if sub.limited {
+		if d := sub.budget.wait(now); d > 0 {
+			return step{pause: d}, true
+		}
 	}
 	i, j, next, size := sh.read1(sub.pos, MaxGetRecords, MaxEventSize)
 	last := sh.atEnd(next)
@@ -353,7 +356,7 @@ func (s *Stream) next(sub *Subscription, idx uint32) (step, bool) {
 	}
 	sub.pos = next
 	if sub.limited {
-		sub.busyUntil = laterOf(sub.busyUntil, now).Add(bytesTime(size, FanOutBytesPerSecond))
+		sub.budget.charge(now, size)
 	}
 	return st, true
 }

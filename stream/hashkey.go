@@ -119,8 +119,9 @@ func evenRanges(n int) []hashRange {
 		out[0] = hashRange{hashKey{}, maxHashKey}
 		return out
 	}
-	// 2^128 is 1 followed by two zero words: divide it word by word.
-	qhi, r := bits.Div64(0, 1, uint64(n))
+	// 2^128 is the words 1, 0, 0: divide it word by word (the top word
+	// gives quotient 0, remainder 1).
+	qhi, r := bits.Div64(1, 0, uint64(n))
 	qlo, _ := bits.Div64(r, 0, uint64(n))
 	step := hashKey{qhi, qlo}
 	for i := range out {

@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"context"
+	"crypto/md5"
 	"fmt"
 	"testing"
 	"testing/synctest"
@@ -119,3 +120,8 @@ func listShards(t testing.TB, s *stream.Stream) []stream.Shard {
 }
 
 func id(i int) string { return fmt.Sprintf("shardId-%012d", i) }
+
+func md5Sum(key string) []byte {
+	sum := md5.Sum([]byte(key))
+	return sum[:]
+}

@@ -207,7 +207,7 @@ func (s *Stream) takeWriteLocked(sh *shard, now time.Time, size int) error {
 		return &ThroughputError{Shard: sh.id, Limit: q}
 	}
 	if s.demand != nil {
-		s.demand.bytes += int64(size)
+		s.demand.add(size)
 	}
 	return nil
 }

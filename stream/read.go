@@ -75,7 +75,7 @@ func (s *Stream) GetRecords(ctx context.Context, in GetRecordsInput) (GetRecords
 	}
 	i, j, next, size := sh.read1(p, limit, MaxGetRecordsSize)
 	if sh.read != nil {
-		sh.read.charge(now, size)
+		sh.read.bytes.charge(now, size)
 	}
 	out := GetRecordsOutput{Records: sh.recs.appendTo(make([]Record, 0, j-i), i, j, sh.idx)}
 	sh.iteratorAge = 0

@@ -55,6 +55,7 @@ func (s *Stream) newShardLocked(r hashRange, parent, adjacent string) *shard {
 		sh.read = &readQuota{
 			calls:     rate.NewLimiter(ReadCallsPerSecond, ReadCallsPerSecond),
 			iterators: rate.NewLimiter(ReadCallsPerSecond, ReadCallsPerSecond),
+			bytes:     byteBudget{perSecond: ReadBytesPerSecond},
 		}
 	}
 	s.shards[idx] = sh

@@ -111,20 +111,20 @@ type Stream struct {
 	seed maphash.Seed // signs iterators; fixed at New
 
 	mu          sync.Mutex
-	closed      bool                // guarded by mu
-	retention   time.Duration       // guarded by mu
-	counter     uint64              // last sequence position given; guarded by mu
-	lastArrival time.Time           // guarded by mu
-	nextIndex   uint32              // index of the next shard made; guarded by mu
-	shards      map[uint32]*shard   // every shard not yet expired; guarded by mu
-	open        []*shard            // the open shards, by hash range; guarded by mu
-	nextTrim    time.Time           // earliest retention deadline, zero if none; guarded by mu
-	timer       *clock.Timer        // fires at timerAt; guarded by mu
-	timerAt     time.Time           // guarded by mu
-	scalings    []time.Time         // UpdateShardCount calls of the last 24 h; guarded by mu
-	demand      *demand             // on-demand capacity, nil when provisioned; guarded by mu
+	closed      bool                 // guarded by mu
+	retention   time.Duration        // guarded by mu
+	counter     uint64               // last sequence position given; guarded by mu
+	lastArrival time.Time            // guarded by mu
+	nextIndex   uint32               // index of the next shard made; guarded by mu
+	shards      map[uint32]*shard    // every shard not yet expired; guarded by mu
+	open        []*shard             // the open shards, by hash range; guarded by mu
+	nextTrim    time.Time            // earliest retention deadline, zero if none; guarded by mu
+	timer       *clock.Timer         // fires at timerAt; guarded by mu
+	timerAt     time.Time            // guarded by mu
+	scalings    []time.Time          // UpdateShardCount calls of the last 24 h; guarded by mu
+	demand      *demand              // on-demand capacity, nil when provisioned; guarded by mu
 	consumers   map[string]*consumer // registered fan-out consumers; guarded by mu
-	stats       Stats               // running totals; guarded by mu
+	stats       Stats                // running totals; guarded by mu
 
 	subs sync.WaitGroup // running subscription goroutines
 }

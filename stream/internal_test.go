@@ -1,0 +1,66 @@
+package stream
+
+import (
+	"math/big"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func (k hashKey) big() *big.Int {
+	b := new(big.Int).SetUint64(k.hi)
+	return b.Lsh(b, 64).Or(b, new(big.Int).SetUint64(k.lo))
+}
+
+// The 128-bit arithmetic agrees with math/big.
+func TestHashKeyArithmetic(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for range 2000 {
+		k := hashKey{r.Uint64() >> r.IntN(64), r.Uint64()}
+		if r.IntN(4) == 0 {
+			k.hi = 0
+		}
+		s := k.String()
+		require.Equal(t, k.big().String(), s)
+		back, ok := parseHashKey(s)
+		require.True(t, ok)
+		require.Equal(t, k, back)
+		n := uint64(r.IntN(10_000) + 1)
+		q, rem := k.divMod(n)
+		bq, brem := new(big.Int).DivMod(k.big(), new(big.Int).SetUint64(n), new(big.Int))
+		require.Equal(t, bq.String(), q.String())
+		require.Equal(t, brem.Uint64(), rem)
+		if k != maxHashKey {
+			require.Equal(t, new(big.Int).Add(k.big(), big.NewInt(1)).String(), k.add(1).String())
+		}
+	}
+	require.Equal(t, "340282366920938463463374607431768211455", maxHashKey.String())
+	_, ok := parseHashKey("340282366920938463463374607431768211456")
+	require.False(t, ok)
+}
+
+// The chunked store keeps order across chunks and trims from the front.
+func TestStoreChunks(t *testing.T) {
+	var s store
+	for i := 1; i <= 3*chunkSize+5; i++ {
+		s.append(record{n: uint64(i), arrival: int64(i)})
+	}
+	require.Equal(t, 3*chunkSize+5, s.len())
+	require.Equal(t, chunkSize, s.after(chunkSize))
+	s.trim(chunkSize + 10)
+	require.Equal(t, 2*chunkSize-5, s.len())
+	require.Len(t, s.chunks, 3)
+	require.EqualValues(t, chunkSize+11, s.at(0).n)
+	require.Equal(t, 0, s.after(3))
+	out := s.appendTo(nil, 0, s.len(), 7)
+	require.Len(t, out, s.len())
+	for i, r := range out {
+		require.EqualValues(t, chunkSize+11+i, r.SequenceNumber.n)
+	}
+	s.trim(s.len())
+	require.Equal(t, 0, s.len())
+	require.Nil(t, s.chunks)
+	s.append(record{n: 99})
+	require.EqualValues(t, 99, s.at(0).n)
+}
