@@ -146,8 +146,8 @@ type Subscription struct {
 	timer  *clock.Timer  // the 5-minute lifetime; guarded by the stream's mutex
 
 	// guarded by the stream's mutex
-	ended     bool
-	err       error
+	ended   bool
+	err     error
 	pos     position
 	cont    SequenceNumber
 	budget  byteBudget // the consumer's 2 MiB/s on the shard

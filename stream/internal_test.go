@@ -64,3 +64,15 @@ func TestStoreChunks(t *testing.T) {
 	s.append(record{n: 99})
 	require.EqualValues(t, 99, s.at(0).n)
 }
+
+// heldRecords counts the records a stream holds without trimming first, to
+// see what the retention timer did.
+func heldRecords(s *Stream) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, sh := range s.shards {
+		n += sh.recs.len()
+	}
+	return n
+}

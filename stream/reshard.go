@@ -137,7 +137,7 @@ func (s *Stream) rescaleLocked(targets []hashRange, now time.Time) []*shard {
 		}
 	}
 	for _, sh := range s.open {
-		for t < len(targets) && sh.rng.start.less(targets[t].end) && targets[t].end.less(sh.rng.end) {
+		for t < len(targets) && !targets[t].end.less(sh.rng.start) && targets[t].end.less(sh.rng.end) {
 			// the current target ends inside sh: cut sh there
 			a, b := s.splitLocked(sh, targets[t].end.add(1), now)
 			take(a)

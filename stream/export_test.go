@@ -1,0 +1,4 @@
+package stream
+
+// HeldRecords exports heldRecords to the external tests.
+var HeldRecords = heldRecords
