@@ -107,10 +107,6 @@ func uitoa(n uint64) string {
 // hashRange is an inclusive range of hash keys.
 type hashRange struct{ start, end hashKey }
 
-func (r hashRange) contains(k hashKey) bool {
-	return !k.less(r.start) && !r.end.less(k)
-}
-
 // evenRanges splits the key space into n ranges as CreateStream does:
 // step ⌊2^128/n⌋, range i starting at i·step, the last ending at 2^128−1.
 func evenRanges(n int) []hashRange {
