@@ -31,7 +31,7 @@ type ConsumerDescription struct {
 type consumer struct {
 	desc ConsumerDescription
 	subs map[uint32]*Subscription // by shard index: the current subscription
-	last map[uint32]time.Time     // by shard index: when it started
+	last map[uint32]time.Time     // by shard index: when the current or a recent one started
 }
 
 // RegisterConsumer registers an enhanced fan-out consumer, which gets its
@@ -213,13 +213,18 @@ func (s *Stream) SubscribeToShard(ctx context.Context, in SubscribeToShardInput)
 	if !ok {
 		return nil, s.errorf(op, fmt.Errorf("%w: %q", ErrConsumerNotFound, in.ConsumerName))
 	}
-	sh, err := s.shardLocked(in.ShardID)
+	sh, err := s.shardLocked(in.ShardID, now)
 	if err != nil {
 		return nil, s.errorf(op, err)
 	}
 	p, err := s.startLocked(sh, sp.Type, seq, sp.Timestamp)
 	if err != nil {
 		return nil, s.errorf(op, err)
+	}
+	for idx, t := range c.last { // forget what no longer matters
+		if !now.Before(t.Add(resubscribeAfter)) && c.subs[idx] == nil {
+			delete(c.last, idx)
+		}
 	}
 	if last, ok := c.last[sh.idx]; ok && now.Before(last.Add(resubscribeAfter)) {
 		return nil, s.errorf(op, fmt.Errorf("%w: %q subscribed to %s less than 5 s ago", ErrResourceInUse, in.ConsumerName, sh.id))
@@ -328,8 +333,7 @@ func (s *Stream) next(sub *Subscription, idx uint32) (step, bool) {
 		return step{}, false
 	}
 	now := s.clk.Now()
-	s.trimLocked(now)
-	sh := s.shards[idx]
+	sh := s.liveShardLocked(idx, now)
 	if sh == nil {
 		sub.endLocked(s.errorf("subscribe to shard", fmt.Errorf("%w: %s expired", ErrShardNotFound, shardID(idx))))
 		return step{}, false

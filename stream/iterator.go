@@ -122,7 +122,7 @@ func (s *Stream) GetShardIterator(ctx context.Context, in GetShardIteratorInput)
 		return "", err
 	}
 	defer s.mu.Unlock()
-	sh, err := s.shardLocked(in.ShardID)
+	sh, err := s.shardLocked(in.ShardID, now)
 	if err != nil {
 		return "", s.errorf(op, err)
 	}

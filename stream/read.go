@@ -63,7 +63,7 @@ func (s *Stream) GetRecords(ctx context.Context, in GetRecordsInput) (GetRecords
 	if err != nil {
 		return GetRecordsOutput{}, s.errorf(op, err)
 	}
-	sh := s.shards[p.shard]
+	sh := s.liveShardLocked(p.shard, now)
 	if sh == nil {
 		return GetRecordsOutput{}, s.errorf(op, fmt.Errorf("%w: %s", ErrShardNotFound, shardID(p.shard)))
 	}

@@ -24,7 +24,7 @@ func (s *Stream) SplitShard(ctx context.Context, shardID, newStartingHashKey str
 		return err
 	}
 	defer s.mu.Unlock()
-	sh, err := s.openShardLocked(shardID)
+	sh, err := s.openShardLocked(shardID, now)
 	if err != nil {
 		return s.errorf(op, err)
 	}
@@ -57,11 +57,11 @@ func (s *Stream) MergeShards(ctx context.Context, shardToMerge, adjacentShardToM
 		return err
 	}
 	defer s.mu.Unlock()
-	a, err := s.openShardLocked(shardToMerge)
+	a, err := s.openShardLocked(shardToMerge, now)
 	if err != nil {
 		return s.errorf(op, err)
 	}
-	b, err := s.openShardLocked(adjacentShardToMerge)
+	b, err := s.openShardLocked(adjacentShardToMerge, now)
 	if err != nil {
 		return s.errorf(op, err)
 	}
@@ -159,8 +159,8 @@ func (s *Stream) lockReshard(ctx context.Context, op string) (time.Time, error) 
 	return s.lockOpen(ctx, op)
 }
 
-func (s *Stream) openShardLocked(id string) (*shard, error) {
-	sh, err := s.shardLocked(id)
+func (s *Stream) openShardLocked(id string, now time.Time) (*shard, error) {
+	sh, err := s.shardLocked(id, now)
 	if err != nil {
 		return nil, err
 	}

@@ -37,35 +37,35 @@ func (s *Stream) setRetention(ctx context.Context, op string, d time.Duration, i
 		return s.errorf(op, fmt.Errorf("%w: retention %v is not less than the current %v", ErrInvalidArgument, d, s.retention))
 	}
 	s.retention = d
-	// every deadline moved: recompute them
-	s.nextTrim = now
-	s.trimLocked(now)
+	s.sweepLocked(now, true) // every deadline moved
 	return nil
 }
 
-// trimLocked drops the records past their retention and the closed shards
-// whose retention has ended, once the earliest such deadline has come. It
-// costs one comparison until then. It then arms the timer for the next
-// deadline, so that memory is released even when nobody calls.
-func (s *Stream) trimLocked(now time.Time) {
-	if s.nextTrim.IsZero() || now.Before(s.nextTrim) {
+// trimGrain is how often, at most, a sweep of every shard runs: retention
+// deadlines are rounded up to it. Readers never see a record past its
+// retention all the same, because each call trims the shard it reads
+// exactly (trimShardLocked).
+const trimGrain = time.Second
+
+// sweepLocked trims every shard (trimShardLocked) once the earliest
+// retention deadline has come, or at once with force. Until then it costs
+// one comparison. It then arms the timer for the next deadline, so that
+// memory is released even when nobody calls.
+func (s *Stream) sweepLocked(now time.Time, force bool) {
+	if !force && (s.nextTrim.IsZero() || now.Before(s.nextTrim)) {
 		return
 	}
-	cutoff := now.Add(-s.retention).UnixNano()
 	var next time.Time
 	soonest := func(t time.Time) {
 		if next.IsZero() || t.Before(next) {
 			next = t
 		}
 	}
-	for idx, sh := range s.shards {
-		if !sh.open() && sh.closedAt.UnixNano() <= cutoff {
-			sh.recs.reset()
-			sh.wakeLocked()
-			delete(s.shards, idx)
+	cutoff := now.Add(-s.retention).UnixNano()
+	for _, sh := range s.shards {
+		if !s.trimShardLocked(sh, cutoff) {
 			continue
 		}
-		sh.recs.trim(sh.recs.search(func(r *record) bool { return r.arrival > cutoff }))
 		if sh.recs.len() > 0 {
 			soonest(time.Unix(0, sh.recs.at(0).arrival).Add(s.retention))
 		}
@@ -79,9 +79,38 @@ func (s *Stream) trimLocked(now time.Time) {
 	}
 }
 
+// trimShardLocked drops the records of sh that arrived at or before
+// cutoff (Unix nanoseconds), or the whole shard if it is closed and closed
+// by then. It reports whether the shard is still there.
+func (s *Stream) trimShardLocked(sh *shard, cutoff int64) bool {
+	if !sh.open() && sh.closedAt.UnixNano() <= cutoff {
+		sh.recs.reset()
+		sh.wakeLocked()
+		delete(s.shards, sh.idx)
+		return false
+	}
+	if sh.recs.len() > 0 && sh.recs.at(0).arrival <= cutoff {
+		sh.recs.trim(sh.recs.search(func(r *record) bool { return r.arrival > cutoff }))
+	}
+	return true
+}
+
+// liveShardLocked returns the shard of index idx with its records past
+// retention trimmed, or nil if it is gone.
+func (s *Stream) liveShardLocked(idx uint32, now time.Time) *shard {
+	sh := s.shards[idx]
+	if sh == nil || !s.trimShardLocked(sh, now.Add(-s.retention).UnixNano()) {
+		return nil
+	}
+	return sh
+}
+
 // noteDeadlineLocked records a retention deadline and makes sure the timer
 // fires by then.
 func (s *Stream) noteDeadlineLocked(t time.Time) {
+	if r := t.Truncate(trimGrain); r.Before(t) {
+		t = r.Add(trimGrain)
+	}
 	if !s.nextTrim.IsZero() && !t.Before(s.nextTrim) {
 		return
 	}
@@ -113,7 +142,7 @@ func (s *Stream) onTimer() {
 		return // stopped, or replaced by a later timer
 	}
 	s.timer = nil
-	s.trimLocked(now)
+	s.sweepLocked(now, true)
 	if s.timer == nil && !s.nextTrim.IsZero() {
 		s.armLocked()
 	}

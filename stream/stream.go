@@ -165,9 +165,10 @@ func (s *Stream) errorf(op string, err error) error {
 	return fmt.Errorf("stream %q: %s: %w", s.cfg.Name, op, err)
 }
 
-// lockOpen takes the lock, unless the stream is closed or ctx done. On
-// success it returns the time of the call, with the records past their
-// retention already gone.
+// lockOpen takes the lock, unless the stream is closed or ctx done, and
+// returns the time of the call. It sweeps the shards if a retention
+// deadline has passed; calls that read a shard trim it exactly
+// (liveShardLocked).
 func (s *Stream) lockOpen(ctx context.Context, op string) (time.Time, error) {
 	if err := ctx.Err(); err != nil {
 		return time.Time{}, err
@@ -178,15 +179,15 @@ func (s *Stream) lockOpen(ctx context.Context, op string) (time.Time, error) {
 		return time.Time{}, s.errorf(op, ErrClosed)
 	}
 	now := s.clk.Now()
-	s.trimLocked(now)
+	s.sweepLocked(now, false)
 	return now, nil
 }
 
-// shardLocked finds a shard by ID.
-func (s *Stream) shardLocked(id string) (*shard, error) {
+// shardLocked finds a shard by ID, trimmed for now.
+func (s *Stream) shardLocked(id string, now time.Time) (*shard, error) {
 	idx, ok := parseShardID(id)
 	if ok {
-		if sh := s.shards[idx]; sh != nil {
+		if sh := s.liveShardLocked(idx, now); sh != nil {
 			return sh, nil
 		}
 	}
@@ -196,10 +197,12 @@ func (s *Stream) shardLocked(id string) (*shard, error) {
 // ListShards describes the stream's shards, open and closed (until they
 // expire), in the order they were made. It does not block.
 func (s *Stream) ListShards(ctx context.Context) ([]Shard, error) {
-	if _, err := s.lockOpen(ctx, "list shards"); err != nil {
+	now, err := s.lockOpen(ctx, "list shards")
+	if err != nil {
 		return nil, err
 	}
 	defer s.mu.Unlock()
+	s.sweepLocked(now, true)
 	out := make([]Shard, 0, len(s.shards))
 	for _, sh := range s.shards {
 		out = append(out, sh.describe())
@@ -215,10 +218,12 @@ func (s *Stream) ListShards(ctx context.Context) ([]Shard, error) {
 // Stats returns the stream's figures. It does not block; after Close it
 // returns ErrClosed.
 func (s *Stream) Stats() (Stats, error) {
-	if _, err := s.lockOpen(context.Background(), "stats"); err != nil {
+	now, err := s.lockOpen(context.Background(), "stats")
+	if err != nil {
 		return Stats{}, err
 	}
 	defer s.mu.Unlock()
+	s.sweepLocked(now, true)
 	st := s.stats
 	st.Retention = s.retention
 	for _, sh := range s.shards {
