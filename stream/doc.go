@@ -32,8 +32,11 @@
 //
 // Records are kept for the retention period (IncreaseRetention and
 // DecreaseRetention change it) and then trimmed: never returned again and
-// their memory released, by lazy trimming on each call and one clock timer
-// per stream that fires at the next deadline.
+// their memory released. A call trims the shard it reads exactly; a sweep
+// of all shards runs once a retention deadline has passed (deadlines
+// rounded up to the second, so at most once a second of clock time under
+// steady traffic), from the next call or from the stream's one clock
+// timer, whichever comes first.
 //
 // SplitShard, MergeShards and UpdateShardCount reshard a provisioned
 // stream. The shards they replace are closed: they take no more records,

@@ -142,10 +142,12 @@ func TestMergeShards(t *testing.T) {
 func TestUpdateShardCount(t *testing.T) {
 	clk := clock.NewMock()
 	s := newStream(t, stream.Config{Shards: 3, Clock: clk})
+	before := listShards(t, s)
 	for _, bad := range []int{0, 1, 7, 10_001} {
 		_, err := s.UpdateShardCount(ctx, bad)
 		require.ErrorIs(t, err, stream.ErrInvalidArgument, bad)
 	}
+	require.Equal(t, before, listShards(t, s), "nothing changed")
 	for _, target := range []int{5, 10, 20, 11, 6, 3, 2, 4} {
 		n := len(requireTiling(t, listShards(t, s)))
 		out, err := s.UpdateShardCount(ctx, target)
