@@ -76,3 +76,6 @@ func heldRecords(s *Stream) int {
 	}
 	return n
 }
+
+// HeldRecords exports heldRecords to the external tests.
+var HeldRecords = heldRecords

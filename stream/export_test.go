@@ -1,4 +1,0 @@
-package stream
-
-// HeldRecords exports heldRecords to the external tests.
-var HeldRecords = heldRecords
