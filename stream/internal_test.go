@@ -4,7 +4,9 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"testing"
+	"time"
 
+	"github.com/benbjohnson/clock"
 	"github.com/stretchr/testify/require"
 )
 
@@ -79,3 +81,53 @@ func heldRecords(s *Stream) int {
 
 // HeldRecords exports heldRecords to the external tests.
 var HeldRecords = heldRecords
+
+// FuzzParseHashKey: a string parses as a hash key exactly when it is the
+// decimal form of an integer in 0…2^128−1 (leading zeros allowed), and then
+// to that integer.
+func FuzzParseHashKey(f *testing.F) {
+	for _, s := range []string{"0", "007", "340282366920938463463374607431768211455", "340282366920938463463374607431768211456", "-1", "+1", "", "1e9"} {
+		f.Add(s)
+	}
+	limit := new(big.Int).Lsh(big.NewInt(1), 128)
+	f.Fuzz(func(t *testing.T, s string) {
+		k, ok := parseHashKey(s)
+		b, isInt := new(big.Int).SetString(s, 10)
+		digits := len(s) > 0 && len(s) <= 39
+		for i := 0; i < len(s); i++ {
+			digits = digits && s[i] >= '0' && s[i] <= '9'
+		}
+		want := isInt && digits && b.Cmp(limit) < 0
+		if ok != want {
+			t.Fatalf("parseHashKey(%q) ok = %v, want %v", s, ok, want)
+		}
+		if ok && k.big().Cmp(b) != 0 {
+			t.Fatalf("parseHashKey(%q) = %s", s, k)
+		}
+	})
+}
+
+// FuzzIterator: no string but the ones the stream issued decodes.
+func FuzzIterator(f *testing.F) {
+	s, err := New(Config{Clock: clock.NewMock()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer s.Close()
+	good := s.encodeIterator(position{shard: 0, after: 42}, time.Unix(300, 0))
+	f.Add(good)
+	f.Add(good[:len(good)-1] + "A")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, it string) {
+		p, err := s.decodeIterator(it, time.Unix(0, 0))
+		if it == good {
+			if err != nil || p.after != 42 {
+				t.Fatalf("the issued iterator: %+v, %v", p, err)
+			}
+			return
+		}
+		if err == nil && s.encodeIterator(p, time.Unix(300, 0)) != it {
+			t.Fatalf("decoded an iterator the stream did not issue: %q", it)
+		}
+	})
+}

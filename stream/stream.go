@@ -1,9 +1,11 @@
 package stream
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -203,15 +205,12 @@ func (s *Stream) ListShards(ctx context.Context) ([]Shard, error) {
 	}
 	defer s.mu.Unlock()
 	s.sweepLocked(now, true)
-	out := make([]Shard, 0, len(s.shards))
-	for _, sh := range s.shards {
-		out = append(out, sh.describe())
+	shards := slices.Collect(maps.Values(s.shards))
+	slices.SortFunc(shards, func(a, b *shard) int { return cmp.Compare(a.idx, b.idx) })
+	out := make([]Shard, len(shards))
+	for i, sh := range shards {
+		out[i] = sh.describe()
 	}
-	slices.SortFunc(out, func(a, b Shard) int {
-		ia, _ := parseShardID(a.ShardID)
-		ib, _ := parseShardID(b.ShardID)
-		return int(ia) - int(ib)
-	})
 	return out, nil
 }
 
