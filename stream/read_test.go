@@ -196,3 +196,19 @@ func TestMillisBehindLatest(t *testing.T) {
 	st, _ = s.Stats()
 	require.Zero(t, st.IteratorAge)
 }
+
+// Arrival times never go back, even when the clock does, so seeking by
+// timestamp stays a binary search.
+func TestArrivalTimesMonotonic(t *testing.T) {
+	clk := clock.NewMock()
+	clk.Add(time.Hour)
+	s := newStream(t, stream.Config{Clock: clk})
+	put(t, s, "k", "a")
+	clk.Set(time.Unix(0, 0)) // back an hour
+	put(t, s, "k", "b")
+	recs, _ := readAll(t, s, id(0))
+	require.Len(t, recs, 2)
+	require.False(t, recs[1].ApproximateArrivalTimestamp.Before(recs[0].ApproximateArrivalTimestamp))
+	it := iterator(t, s, stream.GetShardIteratorInput{ShardID: id(0), Type: stream.AtTimestamp, Timestamp: time.Unix(1800, 0)})
+	require.Equal(t, []string{"a", "b"}, datas(getRecords(t, s, it).Records))
+}

@@ -68,7 +68,10 @@ func (s *Stream) closeLocked(sh *shard, now time.Time) {
 	s.counter++
 	sh.end = SequenceNumber{n: s.counter, shard: sh.idx}
 	sh.closedAt = now
-	s.noteDeadlineLocked(now.Add(s.retention))
+	if sh.closedAt.Before(s.lastArrival) { // the clock went back
+		sh.closedAt = s.lastArrival
+	}
+	s.noteDeadlineLocked(sh.closedAt.Add(s.retention))
 	sh.wakeLocked()
 }
 
