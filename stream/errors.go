@@ -32,6 +32,10 @@ var (
 	// subscribed to the same shard less than 5 seconds ago (Kinesis
 	// ResourceInUseException).
 	ErrResourceInUse = errors.New("stream: resource in use")
+
+	// ErrSubscriptionReplaced ends a subscription when the same consumer
+	// subscribes to the same shard again, 5 seconds or more after it.
+	ErrSubscriptionReplaced = errors.New("stream: subscription taken over by a newer one")
 )
 
 // Errors of quotas. Over a shard's quota, calls fail with a
@@ -42,9 +46,10 @@ var (
 	// ProvisionedThroughputExceededException).
 	ErrThroughputExceeded = errors.New("stream: provisioned throughput exceeded")
 
-	// ErrLimitExceeded is returned when an account-style limit is reached:
-	// more than 10 UpdateShardCount calls in a rolling 24 hours, or more
-	// than 20 registered consumers (Kinesis LimitExceededException).
+	// ErrLimitExceeded is returned when a count limit is reached: a split
+	// beyond 10,000 open shards, more than 10 UpdateShardCount calls in a
+	// rolling 24 hours, or more than 20 registered consumers (Kinesis
+	// LimitExceededException).
 	ErrLimitExceeded = errors.New("stream: limit exceeded")
 )
 
@@ -80,7 +85,7 @@ var (
 	ErrInvalidHashKey = errors.New("stream: invalid hash key")
 
 	// ErrInvalidSequenceNumber is returned for a sequence number that is
-	// malformed or not of the shard it is used with.
+	// malformed, not of the shard it is used with, or not given yet.
 	ErrInvalidSequenceNumber = errors.New("stream: invalid sequence number")
 
 	// ErrRecordTooLarge is returned for a record whose data plus partition

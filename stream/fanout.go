@@ -2,17 +2,12 @@ package stream
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/benbjohnson/clock"
 )
-
-// ErrSubscriptionReplaced ends a subscription when the same consumer
-// subscribes to the same shard again, 5 seconds or more after it.
-var ErrSubscriptionReplaced = errors.New("stream: subscription taken over by a newer one")
 
 // MaxEventSize bounds the data and partition keys of one fan-out event.
 const MaxEventSize = 1 << 20
@@ -84,7 +79,8 @@ func (s *Stream) DeregisterConsumer(ctx context.Context, name string) error {
 	return nil
 }
 
-// ListConsumers describes the registered consumers, by name.
+// ListConsumers describes the registered consumers, by name. It does not
+// block, and returns ErrClosed after Close.
 func (s *Stream) ListConsumers(ctx context.Context) ([]ConsumerDescription, error) {
 	if _, err := s.lockOpen(ctx, "list consumers"); err != nil {
 		return nil, err

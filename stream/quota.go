@@ -106,8 +106,10 @@ func bytesTime(n, perSecond int) time.Duration {
 const (
 	OnDemandMinUnits = 4
 	OnDemandMaxUnits = 10 << 10 // 10 GiB/s
-	onDemandDays     = 30
 )
+
+// onDemandDays is how far back the peak counts.
+const onDemandDays = 30
 
 // demand follows an on-demand stream's peak write throughput and sets the
 // capacity of its write quota, which all its shards share.

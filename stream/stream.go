@@ -197,7 +197,8 @@ func (s *Stream) shardLocked(id string, now time.Time) (*shard, error) {
 }
 
 // ListShards describes the stream's shards, open and closed (until they
-// expire), in the order they were made. It does not block.
+// expire), in the order they were made. The slice is the caller's. It does
+// not block, is safe for concurrent use, and returns ErrClosed after Close.
 func (s *Stream) ListShards(ctx context.Context) ([]Shard, error) {
 	now, err := s.lockOpen(ctx, "list shards")
 	if err != nil {
@@ -214,8 +215,8 @@ func (s *Stream) ListShards(ctx context.Context) ([]Shard, error) {
 	return out, nil
 }
 
-// Stats returns the stream's figures. It does not block; after Close it
-// returns ErrClosed.
+// Stats returns the stream's figures. It does not block, is safe for
+// concurrent use, and returns ErrClosed after Close.
 func (s *Stream) Stats() (Stats, error) {
 	now, err := s.lockOpen(context.Background(), "stats")
 	if err != nil {
