@@ -345,10 +345,10 @@ func (s *Stream) next(sub *Subscription, idx uint32) (step, bool) {
 		return step{wait: sh.waitLocked()}, true
 	}
 	if j > i {
-		sub.cont = SequenceNumber{n: sh.recs.at(j - 1).n, shard: idx}
+		sub.cont = sh.recs.at(j - 1).SequenceNumber
 	}
 	st := step{send: true, last: last}
-	st.ev.Records = sh.recs.appendTo(make([]Record, 0, j-i), i, j, idx)
+	st.ev.Records = sh.recs.appendTo(make([]Record, 0, j-i), i, j)
 	st.ev.ContinuationSequenceNumber = sub.cont
 	st.ev.MillisBehindLatest = sh.behind(next, now)
 	if last {

@@ -46,16 +46,16 @@ func TestHashKeyArithmetic(t *testing.T) {
 func TestStoreChunks(t *testing.T) {
 	var s store
 	for i := 1; i <= 3*chunkSize+5; i++ {
-		s.append(record{n: uint64(i), arrival: int64(i)})
+		s.append(Record{SequenceNumber: SequenceNumber{n: uint64(i)}, ApproximateArrivalTimestamp: time.Unix(0, int64(i))})
 	}
 	require.Equal(t, 3*chunkSize+5, s.len())
 	require.Equal(t, chunkSize, s.after(chunkSize))
 	s.trim(chunkSize + 10)
 	require.Equal(t, 2*chunkSize-5, s.len())
 	require.Len(t, s.chunks, 3)
-	require.EqualValues(t, chunkSize+11, s.at(0).n)
+	require.EqualValues(t, chunkSize+11, s.at(0).SequenceNumber.n)
 	require.Equal(t, 0, s.after(3))
-	out := s.appendTo(nil, 0, s.len(), 7)
+	out := s.appendTo(nil, 0, s.len())
 	require.Len(t, out, s.len())
 	for i, r := range out {
 		require.EqualValues(t, chunkSize+11+i, r.SequenceNumber.n)
@@ -63,8 +63,8 @@ func TestStoreChunks(t *testing.T) {
 	s.trim(s.len())
 	require.Equal(t, 0, s.len())
 	require.Nil(t, s.chunks)
-	s.append(record{n: 99})
-	require.EqualValues(t, 99, s.at(0).n)
+	s.append(Record{SequenceNumber: SequenceNumber{n: 99}})
+	require.EqualValues(t, 99, s.at(0).SequenceNumber.n)
 }
 
 // heldRecords counts the records a stream holds without trimming first, to

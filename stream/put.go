@@ -184,9 +184,9 @@ func (s *Stream) check(key string, data []byte, explicit string) (hashKey, int, 
 }
 
 // arrivalLocked is the arrival time of records put at now: in whole
-// milliseconds, and never before the stream's previous record.
+// milliseconds, in UTC, and never before the stream's previous record.
 func (s *Stream) arrivalLocked(now time.Time) time.Time {
-	t := now.Truncate(time.Millisecond)
+	t := now.Truncate(time.Millisecond).UTC()
 	if t.Before(s.lastArrival) {
 		t = s.lastArrival
 	}
@@ -217,7 +217,7 @@ func (s *Stream) takeWriteLocked(sh *shard, now time.Time, size int) error {
 func (s *Stream) appendLocked(sh *shard, now time.Time, key string, data []byte, size int) SequenceNumber {
 	s.counter++
 	seq := SequenceNumber{n: s.counter, shard: sh.idx}
-	sh.recs.append(record{n: s.counter, arrival: now.UnixNano(), key: key, data: data})
+	sh.recs.append(Record{SequenceNumber: seq, PartitionKey: key, Data: data, ApproximateArrivalTimestamp: now})
 	s.stats.IncomingRecords++
 	s.stats.IncomingBytes += int64(size)
 	if s.nextTrim.IsZero() {

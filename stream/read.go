@@ -247,10 +247,10 @@ func (s *Stream) GetRecords(ctx context.Context, in GetRecordsInput) (GetRecords
 	if sh.read != nil {
 		sh.read.bytes.charge(now, size)
 	}
-	out := GetRecordsOutput{Records: sh.recs.appendTo(make([]Record, 0, j-i), i, j, sh.idx)}
+	out := GetRecordsOutput{Records: sh.recs.appendTo(make([]Record, 0, j-i), i, j)}
 	sh.iteratorAge = 0
 	if j > i {
-		sh.iteratorAge = now.Sub(time.Unix(0, sh.recs.at(j-1).arrival))
+		sh.iteratorAge = now.Sub(sh.recs.at(j - 1).ApproximateArrivalTimestamp)
 	}
 	out.MillisBehindLatest = sh.behind(next, now)
 	if sh.atEnd(next) {
@@ -269,7 +269,7 @@ func (sh *shard) read1(p position, limit, maxBytes int) (i, j int, next position
 	j = i
 	for n := sh.recs.len(); j < n && j-i < limit; j++ {
 		r := sh.recs.at(j)
-		sz := len(r.data) + len(r.key)
+		sz := len(r.Data) + len(r.PartitionKey)
 		if j > i && size+sz > maxBytes {
 			break
 		}
@@ -277,7 +277,7 @@ func (sh *shard) read1(p position, limit, maxBytes int) (i, j int, next position
 	}
 	next = p
 	if j > i {
-		next = position{shard: sh.idx, after: sh.recs.at(j - 1).n}
+		next = position{shard: sh.idx, after: sh.recs.at(j - 1).SequenceNumber.n}
 	}
 	return i, j, next, size
 }
@@ -302,5 +302,5 @@ func (sh *shard) behind(p position, now time.Time) int64 {
 	if i == sh.recs.len() {
 		return 0
 	}
-	return max(0, now.Sub(time.Unix(0, sh.recs.at(i).arrival)).Milliseconds())
+	return max(0, now.Sub(sh.recs.at(i).ApproximateArrivalTimestamp).Milliseconds())
 }

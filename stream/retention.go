@@ -67,7 +67,7 @@ func (s *Stream) sweepLocked(now time.Time, force bool) {
 			continue
 		}
 		if sh.recs.len() > 0 {
-			soonest(time.Unix(0, sh.recs.at(0).arrival).Add(s.retention))
+			soonest(sh.recs.at(0).ApproximateArrivalTimestamp.Add(s.retention))
 		}
 		if !sh.open() {
 			soonest(sh.closedAt.Add(s.retention))
@@ -89,8 +89,8 @@ func (s *Stream) trimShardLocked(sh *shard, cutoff int64) bool {
 		delete(s.shards, sh.idx)
 		return false
 	}
-	if sh.recs.len() > 0 && sh.recs.at(0).arrival <= cutoff {
-		sh.recs.trim(sh.recs.search(func(r *record) bool { return r.arrival > cutoff }))
+	if sh.recs.len() > 0 && sh.recs.at(0).ApproximateArrivalTimestamp.UnixNano() <= cutoff {
+		sh.recs.trim(sh.recs.search(func(r *Record) bool { return r.ApproximateArrivalTimestamp.UnixNano() > cutoff }))
 	}
 	return true
 }

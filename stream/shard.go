@@ -159,18 +159,12 @@ func (s *Stream) shardForLocked(k hashKey) *shard {
 	return open[i]
 }
 
-// record is a stored record: 56 bytes, no time.Location.
-type record struct {
-	n       uint64 // sequence position
-	arrival int64  // Unix nanoseconds, whole milliseconds
-	key     string
-	data    []byte
-}
-
-// chunkSize is how many records a chunk holds: 1,024 of 56 bytes.
+// chunkSize is how many records a chunk holds: 1,024 of 80 bytes.
 const chunkSize = 1 << 10
 
-type chunk [chunkSize]record
+// chunk holds records as GetRecords returns them, so that a read is one
+// copy. Arrival times are in UTC, whose time.Time holds no pointer.
+type chunk [chunkSize]Record
 
 // store is a shard's records in sequence order, in fixed chunks: appending
 // never moves a record, and trimming from the front clears the trimmed
@@ -186,12 +180,12 @@ type store struct {
 func (s *store) len() int { return s.n }
 
 // at returns the i-th record kept.
-func (s *store) at(i int) *record {
+func (s *store) at(i int) *Record {
 	g := s.head + i
 	return &s.chunks[g/chunkSize][g%chunkSize]
 }
 
-func (s *store) append(r record) {
+func (s *store) append(r Record) {
 	if len(s.chunks) == 0 || s.tail == chunkSize {
 		s.chunks = append(s.chunks, new(chunk))
 		s.tail = 0
@@ -235,37 +229,27 @@ func (s *store) reset() {
 
 // search returns the smallest i in [0, len) for which f is true, or len;
 // f must be false then true along the records.
-func (s *store) search(f func(*record) bool) int {
+func (s *store) search(f func(*Record) bool) int {
 	return sort.Search(s.n, func(i int) bool { return f(s.at(i)) })
 }
 
 // after returns the index of the first record after sequence position n.
 func (s *store) after(n uint64) int {
-	return s.search(func(r *record) bool { return r.n > n })
+	return s.search(func(r *Record) bool { return r.SequenceNumber.n > n })
 }
 
 // atOrAfter returns the index of the first record that arrived at t or
 // later.
 func (s *store) atOrAfter(t time.Time) int {
-	ns := t.UnixNano()
-	return s.search(func(r *record) bool { return r.arrival >= ns })
+	return s.search(func(r *Record) bool { return !r.ApproximateArrivalTimestamp.Before(t) })
 }
 
-// appendTo appends records [i, j) to dst as Records of shard idx.
-func (s *store) appendTo(dst []Record, i, j int, idx uint32) []Record {
+// appendTo appends records [i, j) to dst: a copy per chunk.
+func (s *store) appendTo(dst []Record, i, j int) []Record {
 	for g, stop := s.head+i, s.head+j; g < stop; {
 		slot := g % chunkSize
 		end := min(chunkSize, slot+stop-g)
-		c := s.chunks[g/chunkSize]
-		for k := slot; k < end; k++ {
-			r := &c[k]
-			dst = append(dst, Record{
-				SequenceNumber:              SequenceNumber{n: r.n, shard: idx},
-				PartitionKey:                r.key,
-				Data:                        r.data,
-				ApproximateArrivalTimestamp: time.Unix(0, r.arrival),
-			})
-		}
+		dst = append(dst, s.chunks[g/chunkSize][slot:end]...)
 		g += end - slot
 	}
 	return dst

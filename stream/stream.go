@@ -43,7 +43,8 @@ type Record struct {
 	// record: do not modify it.
 	Data []byte
 	// ApproximateArrivalTimestamp is when the stream stored the record, in
-	// milliseconds. It does not decrease from one record to the next.
+	// whole milliseconds, in UTC. It does not decrease from one record to
+	// the next.
 	ApproximateArrivalTimestamp time.Time
 }
 
