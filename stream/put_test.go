@@ -47,10 +47,13 @@ func TestDataIsCopied(t *testing.T) {
 	copy(data, "XXXXX")
 	recs, _ := readAll(t, s, id(0))
 	require.Equal(t, []string{"hello", "hello", "hello", "hello"}, datas(recs))
-	// a reader that appends to one record's data does not touch the next
+	// a reader that appends to one record's data does not touch the next,
+	// and the records it got are its own
 	recs[2].Data = append(recs[2].Data, '!')
+	recs[0].PartitionKey, recs[1].Data = "changed", nil
 	again, _ := readAll(t, s, id(0))
-	require.Equal(t, "hello", string(again[3].Data))
+	require.Equal(t, []string{"hello", "hello", "hello", "hello"}, datas(again))
+	require.Equal(t, "k", again[0].PartitionKey)
 }
 
 func TestSequenceNumbers(t *testing.T) {
