@@ -117,9 +117,10 @@
 //
 // # Concurrency
 //
-// A Stream is safe for concurrent use. No call blocks: each takes one
-// mutex for its work (a PutRecords of 500 records takes it once), and
-// none calls user code. Bookkeeping is O(log n) per record located: each
+// A Stream is safe for concurrent use. No call blocks but Close (which
+// waits for the subscriptions' goroutines to return, and they return
+// promptly): each takes one mutex for its work (a PutRecords of 500
+// records takes it once), and none calls user code. Bookkeeping is O(log n) per record located: each
 // shard keeps its records in chunks of 1,024, appended at the end and
 // trimmed from the front; there is no goroutine or timer per record.
 //
