@@ -45,12 +45,13 @@ func TestHashKeyArithmetic(t *testing.T) {
 // The chunked store keeps order across chunks and trims from the front.
 func TestStoreChunks(t *testing.T) {
 	var s store
+	var pool chunkPool
 	for i := 1; i <= 3*chunkSize+5; i++ {
-		s.append(Record{SequenceNumber: SequenceNumber{n: uint64(i)}, ApproximateArrivalTimestamp: time.Unix(0, int64(i))})
+		s.append(Record{SequenceNumber: SequenceNumber{n: uint64(i)}, ApproximateArrivalTimestamp: time.Unix(0, int64(i))}, &pool)
 	}
 	require.Equal(t, 3*chunkSize+5, s.len())
 	require.Equal(t, chunkSize, s.after(chunkSize))
-	s.trim(chunkSize + 10)
+	s.trim(chunkSize+10, &pool)
 	require.Equal(t, 2*chunkSize-5, s.len())
 	require.Len(t, s.chunks, 3)
 	require.EqualValues(t, chunkSize+11, s.at(0).SequenceNumber.n)
@@ -60,10 +61,14 @@ func TestStoreChunks(t *testing.T) {
 	for i, r := range out {
 		require.EqualValues(t, chunkSize+11+i, r.SequenceNumber.n)
 	}
-	s.trim(s.len())
+	s.trim(s.len(), &pool)
 	require.Equal(t, 0, s.len())
 	require.Nil(t, s.chunks)
-	s.append(Record{SequenceNumber: SequenceNumber{n: 99}})
+	require.Len(t, pool.free, 4, "the emptied chunks, cleared, for reuse")
+	for _, c := range pool.free {
+		require.Equal(t, chunk{}, *c)
+	}
+	s.append(Record{SequenceNumber: SequenceNumber{n: 99}}, &pool)
 	require.EqualValues(t, 99, s.at(0).SequenceNumber.n)
 }
 

@@ -217,7 +217,7 @@ func (s *Stream) takeWriteLocked(sh *shard, now time.Time, size int) error {
 func (s *Stream) appendLocked(sh *shard, now time.Time, key string, data []byte, size int) SequenceNumber {
 	s.counter++
 	seq := SequenceNumber{n: s.counter, shard: sh.idx}
-	sh.recs.append(Record{SequenceNumber: seq, PartitionKey: key, Data: data, ApproximateArrivalTimestamp: now})
+	sh.recs.append(Record{SequenceNumber: seq, PartitionKey: key, Data: data, ApproximateArrivalTimestamp: now}, &s.chunks)
 	s.stats.IncomingRecords++
 	s.stats.IncomingBytes += int64(size)
 	if s.nextTrim.IsZero() {

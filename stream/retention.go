@@ -90,7 +90,7 @@ func (s *Stream) trimShardLocked(sh *shard, cutoff int64) bool {
 		return false
 	}
 	if sh.recs.len() > 0 && sh.recs.at(0).ApproximateArrivalTimestamp.UnixNano() <= cutoff {
-		sh.recs.trim(sh.recs.search(func(r *Record) bool { return r.ApproximateArrivalTimestamp.UnixNano() > cutoff }))
+		sh.recs.trim(sh.recs.search(func(r *Record) bool { return r.ApproximateArrivalTimestamp.UnixNano() > cutoff }), &s.chunks)
 	}
 	return true
 }

@@ -127,6 +127,7 @@ type Stream struct {
 	scalings    []time.Time          // UpdateShardCount calls of the last 24 h; guarded by mu
 	demand      *demand              // on-demand capacity, nil when provisioned; guarded by mu
 	consumers   map[string]*consumer // registered fan-out consumers; guarded by mu
+	chunks      chunkPool            // emptied record chunks; guarded by mu
 	stats       Stats                // running totals; guarded by mu
 
 	subs sync.WaitGroup // running subscription goroutines
