@@ -1,0 +1,138 @@
+package stream
+
+import (
+	"math/big"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/stretchr/testify/require"
+)
+
+func (k hashKey) big() *big.Int {
+	b := new(big.Int).SetUint64(k.hi)
+	return b.Lsh(b, 64).Or(b, new(big.Int).SetUint64(k.lo))
+}
+
+// The 128-bit arithmetic agrees with math/big.
+func TestHashKeyArithmetic(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for range 2000 {
+		k := hashKey{r.Uint64() >> r.IntN(64), r.Uint64()}
+		if r.IntN(4) == 0 {
+			k.hi = 0
+		}
+		s := k.String()
+		require.Equal(t, k.big().String(), s)
+		back, ok := parseHashKey(s)
+		require.True(t, ok)
+		require.Equal(t, k, back)
+		n := uint64(r.IntN(10_000) + 1)
+		q, rem := k.divMod(n)
+		bq, brem := new(big.Int).DivMod(k.big(), new(big.Int).SetUint64(n), new(big.Int))
+		require.Equal(t, bq.String(), q.String())
+		require.Equal(t, brem.Uint64(), rem)
+		if k != maxHashKey {
+			require.Equal(t, new(big.Int).Add(k.big(), big.NewInt(1)).String(), k.add(1).String())
+		}
+	}
+	require.Equal(t, "340282366920938463463374607431768211455", maxHashKey.String())
+	_, ok := parseHashKey("340282366920938463463374607431768211456")
+	require.False(t, ok)
+}
+
+// The chunked store keeps order across chunks and trims from the front.
+func TestStoreChunks(t *testing.T) {
+	var s store
+	var pool chunkPool
+	for i := 1; i <= 3*chunkSize+5; i++ {
+		s.append(Record{SequenceNumber: SequenceNumber{n: uint64(i)}, ApproximateArrivalTimestamp: time.Unix(0, int64(i))}, &pool)
+	}
+	require.Equal(t, 3*chunkSize+5, s.len())
+	require.Equal(t, chunkSize, s.after(chunkSize))
+	s.trim(chunkSize+10, &pool)
+	require.Equal(t, 2*chunkSize-5, s.len())
+	require.Len(t, s.chunks, 3)
+	require.EqualValues(t, chunkSize+11, s.at(0).SequenceNumber.n)
+	require.Equal(t, 0, s.after(3))
+	out := s.appendTo(nil, 0, s.len())
+	require.Len(t, out, s.len())
+	for i, r := range out {
+		require.EqualValues(t, chunkSize+11+i, r.SequenceNumber.n)
+	}
+	s.trim(s.len(), &pool)
+	require.Equal(t, 0, s.len())
+	require.Nil(t, s.chunks)
+	require.Len(t, pool.free, 4, "the emptied chunks, cleared, for reuse")
+	for _, c := range pool.free {
+		require.Equal(t, chunk{}, *c)
+	}
+	s.append(Record{SequenceNumber: SequenceNumber{n: 99}}, &pool)
+	require.EqualValues(t, 99, s.at(0).SequenceNumber.n)
+}
+
+// heldRecords counts the records a stream holds without trimming first, to
+// see what the retention timer did.
+func heldRecords(s *Stream) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, sh := range s.shards {
+		n += sh.recs.len()
+	}
+	return n
+}
+
+// HeldRecords exports heldRecords to the external tests.
+var HeldRecords = heldRecords
+
+// FuzzParseHashKey: a string parses as a hash key exactly when it is the
+// decimal form of an integer in 0…2^128−1 (leading zeros allowed), and then
+// to that integer.
+func FuzzParseHashKey(f *testing.F) {
+	for _, s := range []string{"0", "007", "340282366920938463463374607431768211455", "340282366920938463463374607431768211456", "-1", "+1", "", "1e9"} {
+		f.Add(s)
+	}
+	limit := new(big.Int).Lsh(big.NewInt(1), 128)
+	f.Fuzz(func(t *testing.T, s string) {
+		k, ok := parseHashKey(s)
+		b, isInt := new(big.Int).SetString(s, 10)
+		digits := len(s) > 0 && len(s) <= 39
+		for i := 0; i < len(s); i++ {
+			digits = digits && s[i] >= '0' && s[i] <= '9'
+		}
+		want := isInt && digits && b.Cmp(limit) < 0
+		if ok != want {
+			t.Fatalf("parseHashKey(%q) ok = %v, want %v", s, ok, want)
+		}
+		if ok && k.big().Cmp(b) != 0 {
+			t.Fatalf("parseHashKey(%q) = %s", s, k)
+		}
+	})
+}
+
+// FuzzIterator: no string but the ones the stream issued decodes.
+func FuzzIterator(f *testing.F) {
+	s, err := New(Config{Clock: clock.NewMock()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer s.Close()
+	good := s.encodeIterator(position{shard: 0, after: 42}, time.Unix(300, 0))
+	f.Add(good)
+	f.Add(good[:len(good)-1] + "A")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, it string) {
+		p, err := s.decodeIterator(it, time.Unix(0, 0))
+		if it == good {
+			if err != nil || p.after != 42 {
+				t.Fatalf("the issued iterator: %+v, %v", p, err)
+			}
+			return
+		}
+		if err == nil && s.encodeIterator(p, time.Unix(300, 0)) != it {
+			t.Fatalf("decoded an iterator the stream did not issue: %q", it)
+		}
+	})
+}

@@ -1,0 +1,190 @@
+package stream
+
+import (
+	"math"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// writeQuota is a shard's write budget: two token buckets on the stream's
+// clock, for records and for bytes, each holding one second's worth (the
+// byte bucket holds at least one record of the stream's MaxRecordSize, so
+// a large record passes on a rested shard and the shard then waits).
+type writeQuota struct {
+	records, bytes *rate.Limiter
+}
+
+func newWriteQuota(recordsPerSecond, bytesPerSecond, maxRecord int) *writeQuota {
+	return &writeQuota{
+		records: rate.NewLimiter(rate.Limit(recordsPerSecond), recordsPerSecond),
+		bytes:   rate.NewLimiter(rate.Limit(bytesPerSecond), max(bytesPerSecond, maxRecord)),
+	}
+}
+
+// take spends one record of size bytes, or reports which bucket is short
+// and spends nothing.
+func (q *writeQuota) take(now time.Time, size int) (Quota, bool) {
+	if q.records.TokensAt(now) < 1 {
+		return WriteRecords, false
+	}
+	if q.bytes.TokensAt(now) < float64(size) {
+		return WriteBytes, false
+	}
+	q.records.AllowN(now, 1)
+	q.bytes.AllowN(now, size)
+	return 0, true
+}
+
+// readQuota is a shard's read budget, shared by its GetRecords readers:
+// 5 calls a second (a token bucket), and 2 MiB a second of responses (a
+// byteBudget).
+type readQuota struct {
+	calls     *rate.Limiter
+	iterators *rate.Limiter // GetShardIterator calls
+	bytes     byteBudget
+}
+
+// admit checks a GetRecords call against the budget and spends a call.
+func (q *readQuota) admit(now time.Time) (Quota, bool) {
+	if q.bytes.wait(now) > 0 {
+		return ReadBytes, false
+	}
+	if !q.calls.AllowN(now, 1) {
+		return ReadCalls, false
+	}
+	return 0, true
+}
+
+// byteBudget is a token bucket of bytes that is paid after the fact, since
+// a response's size is known only once it is read. It holds one second's
+// worth and starts full. A response that fits in what the bucket holds is
+// taken from it; one that does not is paid in full, as a debt the rate
+// pays back, and no call passes until it is: after a 10 MiB response at
+// 2 MiB/s, none for the next 5 seconds.
+//
+// The state is the time the bucket was (or will be) empty: it holds
+// (now − emptyAt) × rate bytes, at most one second's worth, and a debt
+// while emptyAt is after now. Time in nanoseconds keeps it exact.
+type byteBudget struct {
+	perSecond int
+	emptyAt   time.Time
+	started   bool
+}
+
+// wait returns how long until a call may pass; 0 means now.
+func (b *byteBudget) wait(now time.Time) time.Duration {
+	if !b.started || !b.emptyAt.After(now) {
+		return 0
+	}
+	return b.emptyAt.Sub(now)
+}
+
+// charge pays for n bytes read at now.
+func (b *byteBudget) charge(now time.Time, n int) {
+	if full := now.Add(-time.Second); !b.started || b.emptyAt.Before(full) {
+		b.emptyAt, b.started = full, true
+	}
+	cost := bytesTime(n, b.perSecond)
+	if paid := b.emptyAt.Add(cost); !paid.After(now) {
+		b.emptyAt = paid
+	} else {
+		b.emptyAt = now.Add(cost)
+	}
+}
+
+// bytesTime is how long n bytes take at perSecond bytes a second.
+func bytesTime(n, perSecond int) time.Duration {
+	return time.Duration(int64(n) * int64(time.Second) / int64(perSecond))
+}
+
+// On-demand write capacity, as Kinesis describes it: a new stream takes
+// 4 MiB/s and 4,000 records/s (4 shards' worth), and its capacity grows to
+// twice the highest one-second write throughput of the last 30 days, up to
+// 10 GiB/s. Capacity is counted in shard units: 1 MiB/s and 1,000
+// records/s each.
+const (
+	OnDemandMinUnits = 4
+	OnDemandMaxUnits = 10 << 10 // 10 GiB/s
+)
+
+// onDemandDays is how far back the peak counts.
+const onDemandDays = 30
+
+// demand follows an on-demand stream's peak write throughput and sets the
+// capacity of its write quota, which all its shards share.
+type demand struct {
+	write     *writeQuota
+	second    int64 // the second being counted (Unix)
+	cur       usage // stored in that second
+	peaks     [onDemandDays]dayPeak
+	units     int // capacity
+	maxRecord int // the stream's MaxRecordSize: the byte bucket holds one
+}
+
+type usage struct{ records, bytes int64 }
+
+type dayPeak struct {
+	day  int64
+	peak usage
+}
+
+func newDemand(now time.Time, maxRecord int) *demand {
+	d := &demand{second: now.Unix(), units: OnDemandMinUnits, maxRecord: maxRecord}
+	d.write = newWriteQuota(d.units*WriteRecordsPerSecond, d.units*WriteBytesPerSecond, maxRecord)
+	return d
+}
+
+// add counts a record stored.
+func (d *demand) add(size int) {
+	d.cur.records++
+	d.cur.bytes += int64(size)
+}
+
+// tick closes the second being counted when now is in a later one,
+// folding it into the daily peaks, and resizes the quota.
+func (d *demand) tick(now time.Time) {
+	sec := now.Unix()
+	if sec <= d.second {
+		return
+	}
+	day := d.second / 86400
+	p := &d.peaks[day%onDemandDays]
+	if p.day != day {
+		*p = dayPeak{day: day}
+	}
+	p.peak.records = max(p.peak.records, d.cur.records)
+	p.peak.bytes = max(p.peak.bytes, d.cur.bytes)
+	d.second, d.cur = sec, usage{}
+
+	today := sec / 86400
+	var peak usage
+	for _, p := range d.peaks {
+		if p.day > today-onDemandDays {
+			peak.records = max(peak.records, p.peak.records)
+			peak.bytes = max(peak.bytes, p.peak.bytes)
+		}
+	}
+	// twice the peak, in whole shard units
+	need := max(ceilDiv(2*peak.records, WriteRecordsPerSecond), ceilDiv(2*peak.bytes, WriteBytesPerSecond))
+	units := int(min(max(need, OnDemandMinUnits), OnDemandMaxUnits))
+	if units != d.units {
+		d.units = units
+		d.write.records = resized(d.write.records, now, units*WriteRecordsPerSecond, 0)
+		d.write.bytes = resized(d.write.bytes, now, units*WriteBytesPerSecond, d.maxRecord)
+	}
+}
+
+// resized returns a bucket of a new rate (a second's worth, at least
+// minBurst) that has spent what l has spent: the capacity added comes
+// full, as new shards would.
+func resized(l *rate.Limiter, now time.Time, perSecond, minBurst int) *rate.Limiter {
+	spent := float64(l.Burst()) - l.TokensAt(now)
+	n := rate.NewLimiter(rate.Limit(perSecond), max(perSecond, minBurst))
+	if spent > 0 {
+		n.AllowN(now, min(int(math.Ceil(spent)), n.Burst()))
+	}
+	return n
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

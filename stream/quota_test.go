@@ -1,0 +1,207 @@
+package stream_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-go/stratus/stream"
+)
+
+func requireThroughput(t *testing.T, err error, shard string, q stream.Quota) {
+	t.Helper()
+	require.ErrorIs(t, err, stream.ErrThroughputExceeded)
+	var te *stream.ThroughputError
+	require.True(t, errors.As(err, &te), "%v", err)
+	require.Equal(t, shard, te.Shard)
+	require.Equal(t, q, te.Limit)
+}
+
+func batch(n int, size int) []stream.PutRecordsEntry {
+	entries := make([]stream.PutRecordsEntry, n)
+	for i := range entries {
+		entries[i] = stream.PutRecordsEntry{PartitionKey: "k", Data: make([]byte, size)}
+	}
+	return entries
+}
+
+// 1,000 records a second per shard: the 1,001st fails, alone, and a second
+// later the shard takes 1,000 more.
+func TestWriteRecordsQuota(t *testing.T) {
+	clk := clock.NewMock()
+	s := newStream(t, stream.Config{Shards: 2, Clock: clk})
+	for range 2 {
+		out, err := s.PutRecords(ctx, batch(500, 1))
+		require.NoError(t, err)
+		require.Zero(t, out.FailedRecordCount)
+	}
+	// the other shard still takes records ("a" is in shard 0, "k" in 1)
+	require.Equal(t, id(0), put(t, s, "a", "x").ShardID)
+	out, err := s.PutRecords(ctx, []stream.PutRecordsEntry{{PartitionKey: "a"}, {PartitionKey: "k"}, {PartitionKey: "a"}})
+	require.NoError(t, err)
+	require.Equal(t, 1, out.FailedRecordCount)
+	require.Empty(t, out.Records[0].ErrorCode)
+	require.Equal(t, stream.ErrorCodeThroughputExceeded, out.Records[1].ErrorCode)
+	require.NotEmpty(t, out.Records[1].ErrorMessage)
+	requireThroughput(t, out.Records[1].Err, id(1), stream.WriteRecords)
+	require.Empty(t, out.Records[2].ErrorCode)
+	require.True(t, out.Records[1].SequenceNumber.IsZero())
+
+	_, err = s.PutRecord(ctx, stream.PutRecordInput{PartitionKey: "k"})
+	requireThroughput(t, err, id(1), stream.WriteRecords)
+
+	clk.Add(999 * time.Millisecond)
+	out, err = s.PutRecords(ctx, batch(500, 1))
+	require.NoError(t, err)
+	require.Zero(t, out.FailedRecordCount)
+	out, err = s.PutRecords(ctx, batch(500, 1))
+	require.NoError(t, err)
+	require.Equal(t, 1, out.FailedRecordCount, "999 records' worth back after 999 ms")
+	requireThroughput(t, out.Records[499].Err, id(1), stream.WriteRecords)
+	clk.Add(time.Second)
+	out, err = s.PutRecords(ctx, batch(500, 1))
+	require.NoError(t, err)
+	require.Zero(t, out.FailedRecordCount)
+
+	st, err := s.Stats()
+	require.NoError(t, err)
+	require.EqualValues(t, 3, st.WriteProvisionedThroughputExceeded)
+	recs, _ := readAll(t, s, id(1))
+	require.Len(t, recs, 1000+999+500, "accepted records all stored")
+}
+
+// 1 MiB a second per shard, keys included.
+func TestWriteBytesQuota(t *testing.T) {
+	clk := clock.NewMock()
+	s := newStream(t, stream.Config{Clock: clk})
+	out, err := s.PutRecords(ctx, batch(4, 1<<18-1)) // 4 × 256 KiB with the key
+	require.NoError(t, err)
+	require.Zero(t, out.FailedRecordCount)
+	_, err = s.PutRecord(ctx, stream.PutRecordInput{PartitionKey: "k"})
+	requireThroughput(t, err, id(0), stream.WriteBytes)
+	clk.Add(time.Second)
+	_, err = s.PutRecord(ctx, stream.PutRecordInput{PartitionKey: "k", Data: make([]byte, 1<<20-1)})
+	require.NoError(t, err)
+}
+
+// 5 GetRecords calls a second per shard, shared by its readers; a
+// throttled call returns no records.
+func TestReadCallsQuota(t *testing.T) {
+	clk := clock.NewMock()
+	s := newStream(t, stream.Config{Clock: clk})
+	put(t, s, "k", "x")
+	it := trimHorizon(t, s, id(0))
+	for range 5 {
+		getRecords(t, s, it)
+	}
+	out, err := s.GetRecords(ctx, stream.GetRecordsInput{ShardIterator: it})
+	requireThroughput(t, err, id(0), stream.ReadCalls)
+	require.Empty(t, out.Records)
+	clk.Add(200 * time.Millisecond)
+	getRecords(t, s, it)
+	_, err = s.GetRecords(ctx, stream.GetRecordsInput{ShardIterator: it})
+	requireThroughput(t, err, id(0), stream.ReadCalls)
+	clk.Add(time.Second)
+	for range 5 {
+		getRecords(t, s, it)
+	}
+	st, _ := s.Stats()
+	require.EqualValues(t, 2, st.ReadProvisionedThroughputExceeded)
+}
+
+// 2 MiB a second of responses per shard: a 10 MiB response costs the next
+// 5 seconds.
+func TestReadBytesQuota(t *testing.T) {
+	clk := clock.NewMock()
+	s := newStream(t, stream.Config{Clock: clk, MaxRecordSize: 10 << 20})
+	for range 10 {
+		_, err := s.PutRecord(ctx, stream.PutRecordInput{PartitionKey: "k", Data: make([]byte, 1<<20-1)})
+		require.NoError(t, err)
+		clk.Add(time.Second) // within the write quota
+	}
+	it := trimHorizon(t, s, id(0))
+	out := getRecords(t, s, it)
+	require.Len(t, out.Records, 10)
+	clk.Add(5*time.Second - time.Millisecond)
+	_, err := s.GetRecords(ctx, stream.GetRecordsInput{ShardIterator: out.NextShardIterator})
+	requireThroughput(t, err, id(0), stream.ReadBytes)
+	clk.Add(time.Millisecond)
+	getRecords(t, s, out.NextShardIterator)
+
+	// small responses within the second's 2 MiB pass at once
+	clk.Add(time.Second)
+	it = trimHorizon(t, s, id(0))
+	out, err = s.GetRecords(ctx, stream.GetRecordsInput{ShardIterator: it, Limit: 1})
+	require.NoError(t, err)
+	out, err = s.GetRecords(ctx, stream.GetRecordsInput{ShardIterator: out.NextShardIterator, Limit: 1})
+	require.NoError(t, err)
+	// the budget is spent: the next call waits for it
+	_, err = s.GetRecords(ctx, stream.GetRecordsInput{ShardIterator: out.NextShardIterator, Limit: 1})
+	require.NoError(t, err, "the bucket held 2 MiB; two 1 MiB reads leave it at 0")
+	_, err = s.GetRecords(ctx, stream.GetRecordsInput{ShardIterator: out.NextShardIterator, Limit: 1})
+	requireThroughput(t, err, id(0), stream.ReadBytes)
+}
+
+func TestGetShardIteratorQuota(t *testing.T) {
+	clk := clock.NewMock()
+	s := newStream(t, stream.Config{Clock: clk})
+	for range 5 {
+		trimHorizon(t, s, id(0))
+	}
+	_, err := s.GetShardIterator(ctx, stream.GetShardIteratorInput{ShardID: id(0), Type: stream.Latest})
+	requireThroughput(t, err, id(0), stream.IteratorCalls)
+	clk.Add(time.Second)
+	trimHorizon(t, s, id(0))
+}
+
+func TestUnlimitedLiftsQuotas(t *testing.T) {
+	s := newStream(t, stream.Config{Limits: stream.Unlimited})
+	for range 10 {
+		out, err := s.PutRecords(ctx, batch(500, 1000))
+		require.NoError(t, err)
+		require.Zero(t, out.FailedRecordCount)
+	}
+	it := trimHorizon(t, s, id(0))
+	for range 20 {
+		out := getRecords(t, s, it)
+		require.Len(t, out.Records, 5000)
+		trimHorizon(t, s, id(0))
+	}
+	st, _ := s.Stats()
+	require.Zero(t, st.WriteProvisionedThroughputExceeded+st.ReadProvisionedThroughputExceeded)
+}
+
+// On demand, a new stream takes 4 MiB/s (4,000 records/s) over its shards,
+// then up to twice its peak second.
+func TestOnDemandScales(t *testing.T) {
+	clk := clock.NewMock()
+	s := newStream(t, stream.Config{Mode: stream.OnDemand, Clock: clk})
+	accepted := func(n int) int {
+		ok := 0
+		for i := 0; i < n; i += 500 {
+			out, err := s.PutRecords(ctx, batch(500, 1))
+			require.NoError(t, err)
+			ok += 500 - out.FailedRecordCount
+		}
+		return ok
+	}
+	// all on one key, so one shard: more than one provisioned shard's 1,000
+	require.Equal(t, 4000, accepted(5000))
+	clk.Add(time.Second)
+	require.Equal(t, 8000, accepted(10_000))
+	clk.Add(time.Second)
+	require.Equal(t, 16_000, accepted(20_000))
+	// a quiet month brings it back to the minimum
+	clk.Add(31 * 24 * time.Hour)
+	accepted(1)
+	clk.Add(time.Second)
+	require.Equal(t, 4000, accepted(5000))
+
+	require.ErrorIs(t, s.SplitShard(ctx, id(0), "100"), stream.ErrOnDemand)
+	require.ErrorIs(t, s.MergeShards(ctx, id(0), id(1)), stream.ErrOnDemand)
+	_, err := s.UpdateShardCount(ctx, 8)
+	require.ErrorIs(t, err, stream.ErrOnDemand)
+}
