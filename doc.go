@@ -29,6 +29,13 @@
 //     MessageAttributes or MessageBody scope with every operator and limit
 //     SNS has; Policy.Match decides a message without allocating and
 //     Policy.Explain says which key failed and why.
+//   - [github.com/stratus-go/stratus/stream]: a data stream with the
+//     semantics of Amazon Kinesis Data Streams: records routed to shards by
+//     the MD5 of their partition key, sequence numbers, shard iterators,
+//     the per-shard quotas (or on-demand capacity), retention, SplitShard,
+//     MergeShards and UpdateShardCount, and enhanced fan-out
+//     (SubscribeToShard). Make one with stream.New and a stream.Config; its
+//     zero value is a one-shard provisioned stream with 24 h retention.
 //   - [github.com/stratus-go/stratus/deploy]: a simulator of Elastic
 //     Beanstalk deployments. deploy.New makes an environment (a fleet
 //     behind a load balancer); Deploy rolls a version out with one of the
@@ -48,8 +55,9 @@
 // Planned, not written yet (no code, no API to rely on):
 //
 //   - pubsub: topics and subscriptions (SNS)
-//   - stream, with stream/consumer, stream/firehose and stream/analytics:
-//     data streams (Kinesis) and the services around them
+//   - stream/consumer, stream/firehose and stream/analytics: the consumer
+//     library (KCL), delivery (Firehose) and windowed analytics over a
+//     stream.ShardReader
 //   - mail: email (SES)
 //
 // # How they compose
