@@ -2,7 +2,6 @@ package fifo
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/stratus-go/stratus/internal/sqsmsg"
@@ -82,18 +81,11 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, time
 	if err := q.quotas.allow(actionChangeVisibility, q.cfg.Clock); err != nil {
 		return q.errorf("change visibility", err)
 	}
-	if err := checkVisibility(timeout); err != nil {
+	if err := sqsmsg.CheckVisibility(timeout); err != nil {
 		return q.errorf("change visibility", err)
 	}
 	if err := q.eng.ChangeVisibility(receiptHandle, timeout); err != nil {
 		return q.errorf("change visibility", err)
-	}
-	return nil
-}
-
-func checkVisibility(d time.Duration) error {
-	if d < 0 || d > MaxVisibilityTimeout {
-		return fmt.Errorf("%w: VisibilityTimeout = %v, want 0s–12h", ErrInvalidParameter, d)
 	}
 	return nil
 }
@@ -117,7 +109,7 @@ func (q *Queue) ChangeVisibilityBatch(ctx context.Context, entries []ChangeVisib
 	var idx []int
 	for i, e := range entries {
 		results[i].ID = e.ID
-		if err := checkVisibility(e.VisibilityTimeout); err != nil {
+		if err := sqsmsg.CheckVisibility(e.VisibilityTimeout); err != nil {
 			results[i].Err = q.errorf("change visibility batch: entry "+e.ID, err)
 			continue
 		}

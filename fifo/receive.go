@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stratus-go/stratus/internal/engine"
+	"github.com/stratus-go/stratus/internal/sqsmsg"
 )
 
 // attempt is what a receive with an attempt ID returned, kept so that a
@@ -69,29 +70,10 @@ func (q *Queue) Receive(ctx context.Context, opts ReceiveOptions) ([]Message, er
 }
 
 func (q *Queue) receiveParams(o ReceiveOptions) (max int, vis, wait time.Duration, err error) {
-	max, vis, wait = o.MaxMessages, q.cfg.VisibilityTimeout, q.cfg.ReceiveWaitTime
-	switch {
-	case max == 0:
-		max = 1
-	case max < 1 || max > MaxMessagesPerReceive:
-		return 0, 0, 0, fmt.Errorf("%w: MaxMessages = %d, want 1–10", ErrInvalidParameter, max)
-	}
-	if o.VisibilityTimeout != nil {
-		vis = *o.VisibilityTimeout
-		if vis < 0 || vis > MaxVisibilityTimeout {
-			return 0, 0, 0, fmt.Errorf("%w: VisibilityTimeout = %v, want 0s–12h", ErrInvalidParameter, vis)
-		}
-	}
-	if o.WaitTime != nil {
-		wait = *o.WaitTime
-		if wait < 0 || wait > MaxReceiveWaitTime {
-			return 0, 0, 0, fmt.Errorf("%w: WaitTime = %v, want 0s–20s", ErrInvalidParameter, wait)
-		}
-	}
 	if o.AttemptID != "" && !validID(o.AttemptID) {
 		return 0, 0, 0, fmt.Errorf("%w: AttemptID %q", ErrInvalidID, o.AttemptID)
 	}
-	return max, vis, wait, nil
+	return sqsmsg.ReceiveParams(o.MaxMessages, o.VisibilityTimeout, o.WaitTime, q.cfg.VisibilityTimeout, q.cfg.ReceiveWaitTime)
 }
 
 // retry returns the messages of the receive named id, hidden again for vis,

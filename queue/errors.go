@@ -47,7 +47,7 @@ var (
 
 	// ErrInvalidParameter is returned for a call parameter out of range:
 	// a delay, wait time, visibility timeout or message count.
-	ErrInvalidParameter = errors.New("queue: invalid parameter")
+	ErrInvalidParameter = sqsmsg.ErrInvalidParameter
 
 	// ErrEmptyBody is returned for a message whose body is empty.
 	ErrEmptyBody = sqsmsg.ErrEmptyBody

@@ -236,26 +236,7 @@ func (q *Queue) Receive(ctx context.Context, opts ReceiveOptions) ([]Message, er
 }
 
 func (q *Queue) receiveParams(o ReceiveOptions) (max int, vis, wait time.Duration, err error) {
-	max, vis, wait = o.MaxMessages, q.cfg.VisibilityTimeout, q.cfg.ReceiveWaitTime
-	switch {
-	case max == 0:
-		max = 1
-	case max < 1 || max > MaxMessagesPerReceive:
-		return 0, 0, 0, fmt.Errorf("%w: MaxMessages = %d, want 1–10", ErrInvalidParameter, max)
-	}
-	if o.VisibilityTimeout != nil {
-		vis = *o.VisibilityTimeout
-		if vis < 0 || vis > MaxVisibilityTimeout {
-			return 0, 0, 0, fmt.Errorf("%w: VisibilityTimeout = %v, want 0s–12h", ErrInvalidParameter, vis)
-		}
-	}
-	if o.WaitTime != nil {
-		wait = *o.WaitTime
-		if wait < 0 || wait > MaxReceiveWaitTime {
-			return 0, 0, 0, fmt.Errorf("%w: WaitTime = %v, want 0s–20s", ErrInvalidParameter, wait)
-		}
-	}
-	return max, vis, wait, nil
+	return sqsmsg.ReceiveParams(o.MaxMessages, o.VisibilityTimeout, o.WaitTime, q.cfg.VisibilityTimeout, q.cfg.ReceiveWaitTime)
 }
 
 // Delete deletes the message received with receiptHandle, whether its
@@ -334,8 +315,8 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, time
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if timeout < 0 || timeout > MaxVisibilityTimeout {
-		return q.errorf("change visibility", fmt.Errorf("%w: VisibilityTimeout = %v, want 0s–12h", ErrInvalidParameter, timeout))
+	if err := sqsmsg.CheckVisibility(timeout); err != nil {
+		return q.errorf("change visibility", err)
 	}
 	if q.cfg.LargePayload != nil {
 		receiptHandle = stripHandle(receiptHandle)
@@ -362,9 +343,8 @@ func (q *Queue) ChangeVisibilityBatch(ctx context.Context, entries []ChangeVisib
 	var idx []int
 	for i, e := range entries {
 		results[i].ID = e.ID
-		if e.VisibilityTimeout < 0 || e.VisibilityTimeout > MaxVisibilityTimeout {
-			results[i].Err = q.errorf("change visibility batch: entry "+e.ID,
-				fmt.Errorf("%w: VisibilityTimeout = %v, want 0s–12h", ErrInvalidParameter, e.VisibilityTimeout))
+		if err := sqsmsg.CheckVisibility(e.VisibilityTimeout); err != nil {
+			results[i].Err = q.errorf("change visibility batch: entry "+e.ID, err)
 			continue
 		}
 		h := e.ReceiptHandle
