@@ -1,0 +1,247 @@
+package pubsub
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/stratus-go/stratus/fifo"
+	"github.com/stratus-go/stratus/queue"
+)
+
+// queueBatch is how many deliveries a worker takes from a queue
+// subscription at a time (one at a time from the others, so that a slow
+// endpoint holds one worker per delivery).
+const queueBatch = 64
+
+// pool is a set of workers and the subscriptions ready for them, in turn.
+// Its fields are guarded by the topic's mu.
+type pool struct {
+	ready deque[*Subscription]
+	cond  sync.Cond
+	idle  int
+}
+
+// kickLocked brings a subscription's bookkeeping up to date after any
+// change: whether it counts as active for Flush, and whether a worker
+// should take it up.
+func (t *Topic) kickLocked(s *Subscription) {
+	busy := !s.removed && (s.inflight > 0 || (s.q.len() > 0 && !s.blocked))
+	if busy != s.busy {
+		s.busy = busy
+		if busy {
+			t.active++
+		} else if t.active--; t.active == 0 {
+			t.wakeFlushersLocked()
+		}
+	}
+	if !s.inReady && !s.removed && !s.blocked && s.q.len() > 0 && s.inflight < s.cfg.MaxConcurrency {
+		s.inReady = true
+		s.pool.ready.pushBack(s)
+		if s.pool.idle > 0 {
+			s.pool.cond.Signal()
+		}
+	}
+}
+
+// outcome is the result of one delivery of a batch.
+type outcome struct {
+	w   work
+	err error
+	// final: given up on (dead-lettered or dropped already); dl: sent to
+	// the dead-letter queue.
+	final, dl bool
+}
+
+// work is a worker's loop: take a ready subscription, deliver a batch of
+// its queue without the lock, record the outcomes.
+func (t *Topic) work(p *pool) {
+	defer t.wg.Done()
+	var batch []work
+	var outs []outcome
+	t.mu.Lock()
+	for {
+		for !t.closed && p.ready.len() == 0 {
+			p.idle++
+			p.cond.Wait()
+			p.idle--
+		}
+		if t.closed {
+			t.mu.Unlock()
+			return
+		}
+		s := p.ready.popFront()
+		s.inReady = false
+		n := 1
+		if s.pool == &t.pools[0] {
+			n = min(queueBatch, s.q.len())
+		}
+		if s.limiter != nil && !t.throttleLocked(s) {
+			continue
+		}
+		batch = batch[:0]
+		for range n {
+			batch = append(batch, s.q.popFront())
+		}
+		s.inflight++
+		t.kickLocked(s)
+		t.mu.Unlock()
+
+		outs = t.deliverBatch(s, batch, outs[:0])
+
+		t.mu.Lock()
+		s.inflight--
+		t.recordLocked(s, batch, outs)
+		t.kickLocked(s)
+		clear(batch)
+		clear(outs)
+	}
+}
+
+// throttleLocked takes a token of the subscription's MaxReceivesPerSecond
+// bucket, or blocks the subscription until there is one and reports
+// false.
+func (t *Topic) throttleLocked(s *Subscription) bool {
+	if s.prepaid > 0 {
+		s.prepaid--
+		return true
+	}
+	now := t.cfg.Clock.Now()
+	r := s.limiter.ReserveN(now, 1)
+	d := r.DelayFrom(now)
+	if d <= 0 {
+		return true
+	}
+	s.prepaid++
+	s.blocked = true
+	t.waitLocked(timed{at: now.Add(d), s: s, unblock: true}, now)
+	t.kickLocked(s)
+	return false
+}
+
+// deliverBatch delivers the batch in order, without the lock. On a FIFO
+// topic it stops at the first delivery to retry: the rest wait behind it.
+// A delivery that fails for good goes to the dead-letter queue here.
+func (t *Topic) deliverBatch(s *Subscription, batch []work, outs []outcome) []outcome {
+	for _, w := range batch {
+		d := delivery{t: t, s: s, m: w.m, attempt: w.attempt}
+		var err error
+		if w.m == nil {
+			err = s.ep.(confirmer).confirm(t.ctx, &d)
+		} else {
+			err = s.ep.deliver(t.ctx, &d)
+		}
+		o := outcome{w: w, err: err}
+		if err != nil && (IsPermanent(err) || w.attempt >= s.cfg.sched.retries() || t.ctx.Err() != nil) {
+			o.final = true
+			if w.m != nil {
+				o.dl = t.deadLetter(&d, err)
+			}
+		}
+		outs = append(outs, o)
+		if err != nil && !o.final && t.cfg.FIFO {
+			break
+		}
+	}
+	return outs
+}
+
+// recordLocked counts the outcomes and schedules the retries. Deliveries
+// of the batch after a FIFO retry go back to the front of the queue.
+func (t *Topic) recordLocked(s *Subscription, batch []work, outs []outcome) {
+	if t.closed || s.removed {
+		return
+	}
+	st := &s.stats.Counters
+	var now time.Time
+	for _, o := range outs {
+		switch {
+		case o.err == nil:
+			st.Delivered++
+			t.total.Delivered++
+		case o.final:
+			st.Failed++
+			t.total.Failed++
+			if o.dl {
+				st.DeadLettered++
+				t.total.DeadLettered++
+			} else {
+				st.Dropped++
+				t.total.Dropped++
+			}
+		default:
+			st.Retries++
+			t.total.Retries++
+			w := o.w
+			w.attempt++
+			delay, _ := s.cfg.sched.delay(w.attempt)
+			for i := len(batch) - 1; i >= len(outs); i-- {
+				s.q.pushFront(batch[i])
+			}
+			if delay == 0 {
+				s.q.pushFront(w)
+				continue
+			}
+			if now.IsZero() {
+				now = t.cfg.Clock.Now()
+			}
+			e := timed{at: now.Add(delay), s: s, w: w, hasWork: true}
+			if t.cfg.FIFO {
+				s.blocked = true
+				e.unblock = true
+			}
+			t.waitLocked(e, now)
+		}
+	}
+}
+
+// deadLetter sends a delivery that failed for good to the subscription's
+// dead-letter queue, and reports whether it got there. The message keeps
+// the body the endpoint would have received, and gains the attributes
+// ErrorCode and ErrorMessage.
+func (t *Topic) deadLetter(d *delivery, cause error) bool {
+	dl := d.s.cfg.DeadLetter.e
+	if dl == nil {
+		return false
+	}
+	body := d.m.envelope(t, d.s.ep.protocol(), d.s.ep.protocol() != ProtocolSQS || t.cfg.SignQueueMessages).json(d.s.unsubscribeURL)
+	attrs := map[string]queue.Attribute{
+		"ErrorCode":    queue.StringAttribute(errorCode(cause)),
+		"ErrorMessage": queue.StringAttribute(cause.Error()),
+		"RequestID":    queue.StringAttribute(d.m.id + "-" + strconv.Itoa(d.attempt)),
+	}
+	if d.raw() {
+		body = d.m.bodyFor(d.s.ep.protocol())
+		if len(d.m.qattrs)+len(attrs) <= MaxRawQueueAttributes {
+			for k, a := range d.m.qattrs {
+				attrs[k] = a
+			}
+		}
+	}
+	in := queue.SendInput{Body: body, Attributes: attrs}
+	// The dead-letter send gets its own context: a failing endpoint must
+	// not lose the message.
+	ctx := context.WithoutCancel(t.ctx)
+	var err error
+	switch q := dl.(type) {
+	case *queueEndpoint:
+		_, err = q.q.Send(ctx, in)
+	case *fifoEndpoint:
+		_, err = q.q.Send(ctx, fifo.SendInput{SendInput: in, GroupID: d.m.group, DeduplicationID: d.m.dedup})
+	}
+	return err == nil
+}
+
+// errorCode names the reason of a failure for the ErrorCode attribute.
+func errorCode(err error) string {
+	var se *StatusError
+	switch {
+	case errors.As(err, &se):
+		return strconv.Itoa(se.StatusCode)
+	case IsPermanent(err):
+		return "ClientError"
+	}
+	return "RetriesExhausted"
+}

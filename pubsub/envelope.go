@@ -1,0 +1,216 @@
+package pubsub
+
+import (
+	"encoding/base64"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Notification is the JSON envelope SNS delivers to queues and HTTP
+// endpoints (and, as SubscriptionConfirmation, to endpoints being
+// subscribed). Decode a delivered body into it with encoding/json.
+type Notification struct {
+	// Type is "Notification" or "SubscriptionConfirmation".
+	Type      string
+	MessageID string `json:"MessageId"`
+	// Token and SubscribeURL are in a SubscriptionConfirmation only.
+	Token    string `json:",omitempty"`
+	TopicArn string
+	// Subject is omitted when the message has none.
+	Subject string `json:",omitempty"`
+	Message string
+	// SubscribeURL is in a SubscriptionConfirmation only; its Token
+	// parameter is the Token.
+	SubscribeURL string `json:",omitempty"`
+	// Timestamp is when the message was published: ISO 8601 in UTC with
+	// milliseconds, "2006-01-02T15:04:05.000Z".
+	Timestamp string
+	// SignatureVersion, Signature and SigningCertURL are omitted from an
+	// unsigned envelope (see TopicConfig.SignQueueMessages).
+	SignatureVersion string `json:",omitempty"`
+	Signature        string `json:",omitempty"`
+	SigningCertURL   string `json:",omitempty"`
+	UnsubscribeURL   string `json:",omitempty"`
+	// MessageAttributes are the message's attributes, omitted when it has
+	// none or was published with MessageStructure "json".
+	MessageAttributes map[string]MessageAttribute `json:",omitempty"`
+	// SequenceNumber is set by FIFO topics.
+	SequenceNumber string `json:",omitempty"`
+}
+
+// MessageAttribute is an attribute in an envelope: Type is its DataType,
+// Value its string value, or for Binary the base64 of its bytes.
+type MessageAttribute struct {
+	Type  string
+	Value string
+}
+
+// timestampLayout is the SNS Timestamp format.
+const timestampLayout = "2006-01-02T15:04:05.000Z"
+
+// envelope is the JSON of a Notification for one body, built once per
+// message and shared by its deliveries: head + UnsubscribeURL + tail.
+type envelope struct {
+	body   string
+	signed bool
+	sig    string
+	head   string
+	tail   string
+}
+
+// json returns the envelope for a subscription.
+func (e *envelope) json(unsubscribeURL string) string {
+	return e.head + unsubscribeURL + e.tail
+}
+
+// envelope returns the envelope of the message's body for protocol p,
+// signed or not, building it on first use. Safe for concurrent use.
+func (m *message) envelope(t *Topic, p Protocol, signed bool) *envelope {
+	body := m.bodyFor(p)
+	m.mu.Lock()
+	for _, e := range m.envs {
+		if e.signed == signed && e.body == body {
+			m.mu.Unlock()
+			return e
+		}
+	}
+	m.mu.Unlock()
+	// Built without the lock: two workers may both build one, and the
+	// first kept wins.
+	e := m.buildEnvelope(t, body, signed)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, old := range m.envs {
+		if old.signed == signed && old.body == body {
+			return old
+		}
+	}
+	m.envs = append(m.envs, e)
+	return e
+}
+
+func (m *message) buildEnvelope(t *Topic, body string, signed bool) *envelope {
+	e := &envelope{body: body, signed: signed}
+	if signed {
+		e.sig = m.signature(t, body)
+	}
+	b := make([]byte, 0, len(body)+512)
+	b = append(b, `{"Type":"Notification","MessageId":`...)
+	b = appendString(b, m.id)
+	if m.seq != "" {
+		b = append(b, `,"SequenceNumber":`...)
+		b = appendString(b, m.seq)
+	}
+	b = append(b, `,"TopicArn":`...)
+	b = appendString(b, t.cfg.arn)
+	if m.subject != "" {
+		b = append(b, `,"Subject":`...)
+		b = appendString(b, m.subject)
+	}
+	b = append(b, `,"Message":`...)
+	b = appendString(b, body)
+	b = append(b, `,"Timestamp":`...)
+	b = appendString(b, m.timestamp)
+	if signed {
+		b = append(b, `,"SignatureVersion":"`+SignatureVersion+`","Signature":`...)
+		b = appendString(b, e.sig)
+		b = append(b, `,"SigningCertURL":`...)
+		b = appendString(b, t.signer.certURL)
+	}
+	b = append(b, `,"UnsubscribeURL":"`...)
+	e.head = string(b)
+	b = b[:0]
+	b = append(b, '"')
+	if len(m.attrs) > 0 && m.bodies == nil {
+		b = append(b, `,"MessageAttributes":{`...)
+		names := make([]string, 0, len(m.attrs))
+		for k := range m.attrs {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for i, k := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			a := m.attrs[k]
+			b = appendString(b, k)
+			b = append(b, `:{"Type":`...)
+			b = appendString(b, a.DataType)
+			b = append(b, `,"Value":`...)
+			b = appendString(b, attributeValue(a))
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	b = append(b, '}')
+	e.tail = string(b)
+	return e
+}
+
+// signature signs the message with this body.
+func (m *message) signature(t *Topic, body string) string {
+	return t.signer.sign(notificationToSign(body, m.id, m.subject, m.timestamp, t.cfg.arn))
+}
+
+// attributeValue is an attribute's value as envelopes carry it.
+func attributeValue(a Attribute) string {
+	if a.BinaryValue != nil {
+		return base64.StdEncoding.EncodeToString(a.BinaryValue)
+	}
+	return a.StringValue
+}
+
+// envelopeAttributes are the message's attributes as a Notification holds
+// them, or nil.
+func (m *message) envelopeAttributes() map[string]MessageAttribute {
+	if len(m.attrs) == 0 || m.bodies != nil {
+		return nil
+	}
+	out := make(map[string]MessageAttribute, len(m.attrs))
+	for k, a := range m.attrs {
+		out[k] = MessageAttribute{Type: a.DataType, Value: attributeValue(a)}
+	}
+	return out
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. s is valid UTF-8 (publish
+// checks it); control characters are escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			if c < utf8.RuneSelf {
+				i++
+				continue
+			}
+			_, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// sequenceNumber renders a FIFO sequence number as 20 digits.
+func sequenceNumber(seq uint64) string { return strconv.FormatUint(1e19+seq, 10) }

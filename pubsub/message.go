@@ -1,0 +1,261 @@
+package pubsub
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/stratus-go/stratus/internal/sqsmsg"
+	"github.com/stratus-go/stratus/pubsub/filter"
+	"github.com/stratus-go/stratus/queue"
+)
+
+// Attribute is a message attribute: DataType String, String.Array, Number
+// or Binary (see filter.Attribute), so filter policies read published
+// attributes as they are.
+type Attribute = filter.Attribute
+
+// Limits of published messages.
+const (
+	// MaxSubjectLength is the longest Subject, in characters.
+	MaxSubjectLength = 100
+	// MaxIDLength is the longest GroupID or DeduplicationID.
+	MaxIDLength = 128
+	// MaxBatchEntries is the most entries of a PublishBatch.
+	MaxBatchEntries = 10
+	// MaxRawQueueAttributes is the most attributes raw delivery carries
+	// to a queue: a message with more fails that delivery for good.
+	MaxRawQueueAttributes = 10
+)
+
+// PublishInput is a message to publish.
+type PublishInput struct {
+	// Message is the body: 1 character or more, of the characters SNS
+	// allows. With MessageStructure "json" it is a JSON object whose
+	// "default" key holds the body and whose other keys ("sqs", "lambda",
+	// "http", "https", "email", "email-json", "sms", "application") the
+	// body for subscriptions of that protocol.
+	Message string
+
+	// Subject is the optional subject: at most 100 ASCII characters, no
+	// line breaks or control characters, starting with a letter, digit or
+	// punctuation mark. Email deliveries use it as their subject.
+	Subject string
+
+	// Attributes are the message attributes. The topic keeps a copy. They
+	// count toward MaxMessageSize.
+	Attributes map[string]Attribute
+
+	// MessageStructure is "" or "json" (see Message).
+	MessageStructure string
+
+	// GroupID is required on a FIFO topic and refused on a standard one:
+	// 1–128 ASCII letters, digits and punctuation marks.
+	GroupID string
+
+	// DeduplicationID, on a FIFO topic, names the message for 5 minutes:
+	// a publish with the same ID is accepted and dropped. Same rules as
+	// GroupID. Required unless the topic has ContentBasedDeduplication.
+	DeduplicationID string
+}
+
+// PublishResult is what a publish returns.
+type PublishResult struct {
+	MessageID string
+	// SequenceNumber, on a FIFO topic, is a 20-digit decimal string that
+	// grows with every message the topic accepts.
+	SequenceNumber string
+}
+
+// PublishBatchEntry is one message of a PublishBatch.
+type PublishBatchEntry struct {
+	// ID names the entry in the results: 1–80 characters of [A-Za-z0-9_-],
+	// distinct within the batch.
+	ID string
+	PublishInput
+}
+
+// PublishBatchResult is the outcome of one PublishBatchEntry: the result
+// on success, Err otherwise.
+type PublishBatchResult struct {
+	ID string
+	PublishResult
+	Err error
+}
+
+// message is an accepted message, shared by every delivery of it. Its
+// fields are immutable after publish, but for the envelope cache.
+type message struct {
+	id, seq      string
+	group, dedup string
+	subject      string
+	body         string
+	attrs        map[string]Attribute       // the topic's copy; nil when none
+	qattrs       map[string]queue.Attribute // the same, for raw queue delivery
+	bodies       map[string]string          // per protocol, with MessageStructure json
+	timestamp    string
+
+	mu   sync.Mutex // guards envs
+	envs []*envelope
+}
+
+// bodyFor returns the body for a protocol.
+func (m *message) bodyFor(p Protocol) string {
+	if m.bodies == nil {
+		return m.body
+	}
+	if b, ok := m.bodies[string(p)]; ok {
+		return b
+	}
+	return m.bodies["default"]
+}
+
+// checked is a publish input validated and copied, with its size.
+type checked struct {
+	in     PublishInput
+	attrs  map[string]Attribute
+	qattrs map[string]queue.Attribute
+	bodies map[string]string
+	size   int
+}
+
+// check validates one publish input against the topic's rules.
+func (t *Topic) check(in PublishInput) (checked, error) {
+	c := checked{in: in}
+	if in.Message == "" {
+		return c, ErrEmptyMessage
+	}
+	if i := sqsmsg.InvalidChar(in.Message); i >= 0 {
+		return c, fmt.Errorf("%w: message has a character SNS does not allow at byte %d", ErrInvalidMessage, i)
+	}
+	if err := checkSubject(in.Subject); err != nil {
+		return c, err
+	}
+	switch in.MessageStructure {
+	case "":
+	case "json":
+		var bodies map[string]string
+		if err := json.Unmarshal([]byte(in.Message), &bodies); err != nil || bodies["default"] == "" {
+			return c, fmt.Errorf("%w: MessageStructure json needs a JSON object of strings with a non-empty \"default\"", ErrInvalidMessage)
+		}
+		c.bodies = bodies
+	default:
+		return c, fmt.Errorf("%w: MessageStructure %q, want \"\" or \"json\"", ErrInvalidMessage, in.MessageStructure)
+	}
+	c.size = len(in.Message)
+	if len(in.Attributes) > 0 {
+		c.attrs = make(map[string]Attribute, len(in.Attributes))
+		c.qattrs = make(map[string]queue.Attribute, len(in.Attributes))
+		for name, a := range in.Attributes {
+			n, err := checkAttribute(name, a)
+			if err != nil {
+				return c, err
+			}
+			c.size += n
+			if a.BinaryValue != nil {
+				a.BinaryValue = append([]byte(nil), a.BinaryValue...)
+			}
+			c.attrs[name] = a
+			c.qattrs[name] = queue.Attribute(a)
+		}
+	}
+	if c.size > t.cfg.MaxMessageSize {
+		return c, fmt.Errorf("%w: %d bytes, at most %d", ErrMessageTooLarge, c.size, t.cfg.MaxMessageSize)
+	}
+	if err := t.checkFIFO(&c.in); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func checkSubject(s string) error {
+	if s == "" {
+		return nil
+	}
+	if len(s) > MaxSubjectLength {
+		return fmt.Errorf("%w: Subject of %d characters, at most %d", ErrInvalidMessage, len(s), MaxSubjectLength)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return fmt.Errorf("%w: Subject has a character other than printable ASCII at byte %d", ErrInvalidMessage, i)
+		}
+	}
+	if s[0] == ' ' {
+		return fmt.Errorf("%w: Subject must start with a letter, digit or punctuation mark", ErrInvalidMessage)
+	}
+	return nil
+}
+
+// checkAttribute checks one attribute by the SQS rules SNS shares (name,
+// type, value), String.Array being a String whose value is a JSON array,
+// and returns the bytes it counts toward the message size.
+func checkAttribute(name string, a Attribute) (int, error) {
+	qa := queue.Attribute(a)
+	base := a.DataType
+	if strings.HasPrefix(base, "String.Array") {
+		if !json.Valid([]byte(a.StringValue)) || !strings.HasPrefix(strings.TrimLeft(a.StringValue, " \t\r\n"), "[") {
+			return 0, fmt.Errorf("%w: %q: String.Array value is not a JSON array", ErrInvalidAttribute, name)
+		}
+	}
+	size, err := sqsmsg.CheckMessage("x", map[string]queue.Attribute{name: qa}, MaxMessageSize+1)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return size - 1, nil
+}
+
+// translate re-words an error of the shared SQS message rules with this
+// package's sentinels.
+func translate(err error) error {
+	for _, p := range []struct{ from, to error }{
+		{sqsmsg.ErrInvalidAttribute, ErrInvalidAttribute},
+		{sqsmsg.ErrInvalidMessageContents, ErrInvalidAttribute},
+		{sqsmsg.ErrEmptyBody, ErrEmptyMessage},
+	} {
+		if errors.Is(err, p.from) {
+			return fmt.Errorf("%w%s", p.to, strings.TrimPrefix(err.Error(), p.from.Error()))
+		}
+	}
+	return err
+}
+
+// checkFIFO applies the FIFO rules to the IDs, and fills in a content
+// deduplication ID.
+func (t *Topic) checkFIFO(in *PublishInput) error {
+	if !t.cfg.FIFO {
+		if in.GroupID != "" || in.DeduplicationID != "" {
+			return fmt.Errorf("%w: GroupID and DeduplicationID are for FIFO topics only", ErrInvalidID)
+		}
+		return nil
+	}
+	switch {
+	case in.GroupID == "":
+		return ErrGroupIDRequired
+	case !validID(in.GroupID):
+		return fmt.Errorf("%w: GroupID %q", ErrInvalidID, in.GroupID)
+	case in.DeduplicationID == "" && !t.cfg.ContentBasedDeduplication:
+		return ErrDeduplicationIDRequired
+	case in.DeduplicationID != "" && !validID(in.DeduplicationID):
+		return fmt.Errorf("%w: DeduplicationID %q", ErrInvalidID, in.DeduplicationID)
+	}
+	if in.DeduplicationID == "" {
+		in.DeduplicationID = contentID(in.Message)
+	}
+	return nil
+}
+
+// validID reports whether s is 1–128 ASCII letters, digits and
+// punctuation marks.
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > MaxIDLength {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
