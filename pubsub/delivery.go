@@ -61,6 +61,7 @@ func (t *Topic) work(p *pool) {
 	defer t.wg.Done()
 	var batch []work
 	var outs []outcome
+	d := new(delivery) // reused: one allocation per worker, not per delivery
 	t.mu.Lock()
 	for {
 		for !t.closed && p.ready.len() == 0 {
@@ -89,7 +90,7 @@ func (t *Topic) work(p *pool) {
 		t.kickLocked(s)
 		t.mu.Unlock()
 
-		outs = t.deliverBatch(s, batch, outs[:0])
+		outs = t.deliverBatch(d, s, batch, outs[:0])
 
 		t.mu.Lock()
 		s.inflight--
@@ -124,20 +125,20 @@ func (t *Topic) throttleLocked(s *Subscription) bool {
 // deliverBatch delivers the batch in order, without the lock. On a FIFO
 // topic it stops at the first delivery to retry: the rest wait behind it.
 // A delivery that fails for good goes to the dead-letter queue here.
-func (t *Topic) deliverBatch(s *Subscription, batch []work, outs []outcome) []outcome {
+func (t *Topic) deliverBatch(d *delivery, s *Subscription, batch []work, outs []outcome) []outcome {
 	for _, w := range batch {
-		d := delivery{t: t, s: s, m: w.m, attempt: w.attempt}
+		*d = delivery{t: t, s: s, m: w.m, attempt: w.attempt}
 		var err error
 		if w.m == nil {
-			err = s.ep.(confirmer).confirm(t.ctx, &d)
+			err = s.ep.(confirmer).confirm(t.ctx, d)
 		} else {
-			err = s.ep.deliver(t.ctx, &d)
+			err = s.ep.deliver(t.ctx, d)
 		}
 		o := outcome{w: w, err: err}
 		if err != nil && (IsPermanent(err) || w.attempt >= s.cfg.sched.retries() || t.ctx.Err() != nil) {
 			o.final = true
 			if w.m != nil {
-				o.dl = t.deadLetter(&d, err)
+				o.dl = t.deadLetter(d, err)
 			}
 		}
 		outs = append(outs, o)
@@ -206,14 +207,22 @@ func (t *Topic) deadLetter(d *delivery, cause error) bool {
 	if dl == nil {
 		return false
 	}
-	body := d.m.envelope(t, d.s.ep.protocol(), d.s.ep.protocol() != ProtocolSQS || t.cfg.SignQueueMessages).json(d.s.unsubscribeURL)
+	proto := d.s.ep.protocol()
+	var body string
+	switch {
+	case d.raw():
+		body = d.m.bodyFor(proto)
+	case proto == ProtocolSQS:
+		body = queueInput(d).Body
+	default:
+		body = d.m.envelope(t, proto, true).json(d.s.unsubscribeURL)
+	}
 	attrs := map[string]queue.Attribute{
 		"ErrorCode":    queue.StringAttribute(errorCode(cause)),
 		"ErrorMessage": queue.StringAttribute(cause.Error()),
 		"RequestID":    queue.StringAttribute(d.m.id + "-" + strconv.Itoa(d.attempt)),
 	}
 	if d.raw() {
-		body = d.m.bodyFor(d.s.ep.protocol())
 		if len(d.m.qattrs)+len(attrs) <= MaxRawQueueAttributes {
 			for k, a := range d.m.qattrs {
 				attrs[k] = a

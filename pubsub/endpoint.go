@@ -149,7 +149,7 @@ func queueInput(d *delivery) queue.SendInput {
 	if d.raw() {
 		return queue.SendInput{Body: d.m.bodyFor(ProtocolSQS), Attributes: d.m.qattrs}
 	}
-	return queue.SendInput{Body: d.m.envelope(d.t, ProtocolSQS, d.t.cfg.SignQueueMessages).json(d.s.unsubscribeURL)}
+	return queue.SendInput{Body: d.m.envelope(d.t, ProtocolSQS, d.t.cfg.SignQueueMessages).shared}
 }
 
 // queueError marks the errors no retry can fix as permanent.

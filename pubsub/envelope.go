@@ -50,13 +50,16 @@ type MessageAttribute struct {
 const timestampLayout = "2006-01-02T15:04:05.000Z"
 
 // envelope is the JSON of a Notification for one body, built once per
-// message and shared by its deliveries: head + UnsubscribeURL + tail.
+// message and shared by its deliveries: head + UnsubscribeURL + tail for
+// a subscription, or shared, whose UnsubscribeURL names the topic, for
+// every queue subscription at once.
 type envelope struct {
 	body   string
 	signed bool
 	sig    string
 	head   string
 	tail   string
+	shared string
 }
 
 // json returns the envelope for a subscription.
@@ -67,6 +70,22 @@ func (e *envelope) json(unsubscribeURL string) string {
 // envelope returns the envelope of the message's body for protocol p,
 // signed or not, building it on first use. Safe for concurrent use.
 func (m *message) envelope(t *Topic, p Protocol, signed bool) *envelope {
+	if m.bodies == nil {
+		// one body: an envelope unsigned, one signed, without a lock once
+		// built
+		slot := &m.plain[0]
+		if signed {
+			slot = &m.plain[1]
+		}
+		if e := slot.Load(); e != nil {
+			return e
+		}
+		e := m.buildEnvelope(t, m.body, signed)
+		if slot.CompareAndSwap(nil, e) {
+			return e
+		}
+		return slot.Load()
+	}
 	body := m.bodyFor(p)
 	m.mu.Lock()
 	for _, e := range m.envs {
@@ -145,6 +164,7 @@ func (m *message) buildEnvelope(t *Topic, body string, signed bool) *envelope {
 	}
 	b = append(b, '}')
 	e.tail = string(b)
+	e.shared = e.json(t.unsubscribeURL)
 	return e
 }
 

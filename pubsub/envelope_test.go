@@ -114,7 +114,7 @@ func TestQueueEnvelope(t *testing.T) {
 	clk.Set(time.Date(2026, 3, 1, 12, 30, 45, 123_000_000, time.UTC))
 	tp := newTopic(t, pubsub.TopicConfig{Name: "orders", Clock: clk})
 	q := newQueue(t, "q")
-	s := subscribe(t, tp, pubsub.Queue(q), pubsub.SubscriptionConfig{})
+	subscribe(t, tp, pubsub.Queue(q), pubsub.SubscriptionConfig{})
 	res := publish(t, tp, pubsub.PublishInput{Message: "line 1\n\"quoted\" ü", Subject: "New order", Attributes: map[string]pubsub.Attribute{
 		"kind": filter.StringAttribute("order"),
 		"bin":  filter.BinaryAttribute([]byte("hi")),
@@ -130,8 +130,10 @@ func TestQueueEnvelope(t *testing.T) {
 		Subject:   "New order",
 		Message:   "line 1\n\"quoted\" ü",
 		Timestamp: "2026-03-01T12:30:45.123Z",
-		// Queue envelopes are unsigned unless the topic opts in.
-		UnsubscribeURL: "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + url.QueryEscape(s.ARN()),
+		// Queue envelopes are unsigned unless the topic opts in, and are
+		// shared by the topic's queue subscriptions: the UnsubscribeURL
+		// names the topic.
+		UnsubscribeURL: "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&TopicArn=" + url.QueryEscape(tp.ARN()),
 		MessageAttributes: map[string]pubsub.MessageAttribute{
 			"kind": {Type: "String", Value: "order"},
 			"bin":  {Type: "Binary", Value: base64.StdEncoding.EncodeToString([]byte("hi"))},

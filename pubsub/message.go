@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/stratus-go/stratus/internal/sqsmsg"
 	"github.com/stratus-go/stratus/pubsub/filter"
@@ -97,8 +99,9 @@ type message struct {
 	bodies       map[string]string          // per protocol, with MessageStructure json
 	timestamp    string
 
-	mu   sync.Mutex // guards envs
-	envs []*envelope
+	plain [2]atomic.Pointer[envelope] // without MessageStructure json: unsigned, signed
+	mu    sync.Mutex                  // guards envs
+	envs  []*envelope                 // with MessageStructure json
 }
 
 // bodyFor returns the body for a protocol.
@@ -127,9 +130,6 @@ func (t *Topic) check(in PublishInput) (checked, error) {
 	if in.Message == "" {
 		return c, ErrEmptyMessage
 	}
-	if i := sqsmsg.InvalidChar(in.Message); i >= 0 {
-		return c, fmt.Errorf("%w: message has a character SNS does not allow at byte %d", ErrInvalidMessage, i)
-	}
 	if err := checkSubject(in.Subject); err != nil {
 		return c, err
 	}
@@ -144,16 +144,13 @@ func (t *Topic) check(in PublishInput) (checked, error) {
 	default:
 		return c, fmt.Errorf("%w: MessageStructure %q, want \"\" or \"json\"", ErrInvalidMessage, in.MessageStructure)
 	}
-	c.size = len(in.Message)
 	if len(in.Attributes) > 0 {
 		c.attrs = make(map[string]Attribute, len(in.Attributes))
 		c.qattrs = make(map[string]queue.Attribute, len(in.Attributes))
 		for name, a := range in.Attributes {
-			n, err := checkAttribute(name, a)
-			if err != nil {
-				return c, err
+			if strings.HasPrefix(a.DataType, "String.Array") && !jsonArray(a.StringValue) {
+				return c, fmt.Errorf("%w: %q: String.Array value is not a JSON array", ErrInvalidAttribute, name)
 			}
-			c.size += n
 			if a.BinaryValue != nil {
 				a.BinaryValue = append([]byte(nil), a.BinaryValue...)
 			}
@@ -161,6 +158,11 @@ func (t *Topic) check(in PublishInput) (checked, error) {
 			c.qattrs[name] = queue.Attribute(a)
 		}
 	}
+	size, err := checkSQS(in.Message, c.qattrs)
+	if err != nil {
+		return c, err
+	}
+	c.size = size
 	if c.size > t.cfg.MaxMessageSize {
 		return c, fmt.Errorf("%w: %d bytes, at most %d", ErrMessageTooLarge, c.size, t.cfg.MaxMessageSize)
 	}
@@ -188,30 +190,56 @@ func checkSubject(s string) error {
 	return nil
 }
 
-// checkAttribute checks one attribute by the SQS rules SNS shares (name,
-// type, value), String.Array being a String whose value is a JSON array,
-// and returns the bytes it counts toward the message size.
-func checkAttribute(name string, a Attribute) (int, error) {
-	qa := queue.Attribute(a)
-	base := a.DataType
-	if strings.HasPrefix(base, "String.Array") {
-		if !json.Valid([]byte(a.StringValue)) || !strings.HasPrefix(strings.TrimLeft(a.StringValue, " \t\r\n"), "[") {
-			return 0, fmt.Errorf("%w: %q: String.Array value is not a JSON array", ErrInvalidAttribute, name)
-		}
+// checkSQS checks the body and the attributes by the SQS rules SNS shares
+// (characters, attribute names, types and values; String.Array passes as
+// a String with a label), and returns the message's size: body plus
+// attribute names, types and values. SNS does not limit the number of
+// attributes, so more than 10 are checked 10 at a time.
+func checkSQS(body string, attrs map[string]queue.Attribute) (int, error) {
+	if len(attrs) <= MaxRawQueueAttributes {
+		size, err := sqsmsg.CheckMessage(body, attrs, math.MaxInt)
+		return size, translate(err)
 	}
-	size, err := sqsmsg.CheckMessage("x", map[string]queue.Attribute{name: qa}, MaxMessageSize+1)
-	if err != nil {
+	size := len(body)
+	chunk := make(map[string]queue.Attribute, MaxRawQueueAttributes)
+	check := func() error {
+		n, err := sqsmsg.CheckMessage("x", chunk, math.MaxInt)
+		size += n - 1
+		clear(chunk)
+		return translate(err)
+	}
+	if _, err := sqsmsg.CheckMessage(body, nil, math.MaxInt); err != nil {
 		return 0, translate(err)
 	}
-	return size - 1, nil
+	for name, a := range attrs {
+		chunk[name] = a
+		if len(chunk) == MaxRawQueueAttributes {
+			if err := check(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if len(chunk) > 0 {
+		if err := check(); err != nil {
+			return 0, err
+		}
+	}
+	return size, nil
+}
+
+func jsonArray(s string) bool {
+	return strings.HasPrefix(strings.TrimLeft(s, " \t\r\n"), "[") && json.Valid([]byte(s))
 }
 
 // translate re-words an error of the shared SQS message rules with this
 // package's sentinels.
 func translate(err error) error {
+	if err == nil {
+		return nil
+	}
 	for _, p := range []struct{ from, to error }{
 		{sqsmsg.ErrInvalidAttribute, ErrInvalidAttribute},
-		{sqsmsg.ErrInvalidMessageContents, ErrInvalidAttribute},
+		{sqsmsg.ErrInvalidMessageContents, ErrInvalidMessage},
 		{sqsmsg.ErrEmptyBody, ErrEmptyMessage},
 	} {
 		if errors.Is(err, p.from) {

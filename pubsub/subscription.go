@@ -26,6 +26,7 @@ type Subscription struct {
 	confirmID      string // MessageId of the SubscriptionConfirmation
 	token          string
 	tokenAt        time.Time
+	policy         *sharedPolicy // nil without a filter policy
 
 	filteredOut atomic.Int64 // counted by Publish without the topic's lock
 
@@ -192,6 +193,9 @@ func (t *Topic) Subscribe(ctx context.Context, e Endpoint, cfg SubscriptionConfi
 	if t.cfg.MaxMessageSize > DefaultMaxMessageSize && len(t.byARN) >= MaxLargeMessageSubscriptions {
 		return nil, t.errorf("subscribe", fmt.Errorf("%w: a topic with MaxMessageSize over 256 KiB has at most %d subscriptions", ErrInvalidEndpoint, MaxLargeMessageSubscriptions))
 	}
+	if c.policy != nil {
+		s.policy = t.policies.acquire(c.policy)
+	}
 	t.byARN[arn] = s
 	subs := append(slices.Clone(*t.subs.Load()), s)
 	t.subs.Store(&subs)
@@ -254,6 +258,9 @@ func (t *Topic) Unsubscribe(ctx context.Context, arn string) error {
 	subs := slices.DeleteFunc(slices.Clone(*t.subs.Load()), func(x *Subscription) bool { return x == s })
 	t.subs.Store(&subs)
 	s.removed = true
+	if s.policy != nil {
+		t.policies.release(s.policy)
+	}
 	s.q = deque[work]{}
 	t.timers.removeSub(s)
 	s.waiting = 0

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,8 +27,9 @@ var _ Publisher = (*Topic)(nil)
 // each to every subscription whose filter policy accepts it. Make one with
 // NewTopic and Close it when done. All methods are safe for concurrent use.
 type Topic struct {
-	cfg    topicConfig // immutable after NewTopic
-	signer *signer     // immutable after NewTopic
+	cfg            topicConfig // immutable after NewTopic
+	signer         *signer     // immutable after NewTopic
+	unsubscribeURL string      // of queue envelopes, which name the topic
 
 	// ctx is the context of every endpoint call; Close cancels it.
 	ctx    context.Context
@@ -52,6 +54,7 @@ type Topic struct {
 	flushers  []chan struct{}          // Flush calls waiting for active == 0
 	seq       uint64                   // the last FIFO sequence number issued
 	dedup     dedupWindow
+	policies  policyTable
 	total     Counters
 	published int64
 }
@@ -72,7 +75,8 @@ func NewTopic(cfg TopicConfig) (*Topic, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Topic{cfg: c, signer: s, byARN: map[string]*Subscription{}, tokens: map[string]*Subscription{}}
+	t := &Topic{cfg: c, signer: s, byARN: map[string]*Subscription{}, tokens: map[string]*Subscription{},
+		unsubscribeURL: "https://sns." + c.Region + ".amazonaws.com/?Action=Unsubscribe&TopicArn=" + url.QueryEscape(c.arn)}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.subs.Store(new([]*Subscription))
 	t.timer.init(t)
@@ -209,9 +213,8 @@ func checkBatch(entries []PublishBatchEntry) error {
 	return nil
 }
 
-// scratch holds the subscriptions a message matched, reused across
-// publishes.
-var scratch = sync.Pool{New: func() any { s := make([]*Subscription, 0, 64); return &s }}
+// scratch holds a publish's filtering state, reused across publishes.
+var scratch = sync.Pool{New: func() any { return &matchScratch{subs: make([]*Subscription, 0, 64)} }}
 
 // publish makes the message and queues it for every subscription that
 // accepts it.
@@ -229,37 +232,22 @@ func (t *Topic) publish(c *checked) (PublishResult, error) {
 	// Standard topics filter without the lock; a subscription made
 	// meanwhile does not get the message, one removed meanwhile is
 	// skipped.
-	mp := scratch.Get().(*[]*Subscription)
-	matched, filtered := t.match(m, (*mp)[:0])
+	sc := scratch.Get().(*matchScratch)
+	defer func() {
+		clear(sc.subs)
+		sc.subs = sc.subs[:0]
+		scratch.Put(sc)
+	}()
+	filtered := t.match(m, sc)
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.closed {
-		t.mu.Unlock()
-		scratch.Put(mp)
 		return PublishResult{}, ErrClosed
 	}
 	t.published++
 	t.total.FilteredOut += filtered
-	t.fanOutLocked(m, matched)
-	t.mu.Unlock()
-	clear(matched)
-	*mp = matched[:0]
-	scratch.Put(mp)
+	t.fanOutLocked(m, sc.subs)
 	return PublishResult{MessageID: m.id}, nil
-}
-
-// match appends the confirmed subscriptions whose policy accepts m, and
-// counts those that filter it out.
-func (t *Topic) match(m *message, out []*Subscription) ([]*Subscription, int64) {
-	var filtered int64
-	for _, s := range *t.subs.Load() {
-		if p := s.cfg.policy; p != nil && !p.Match(m.attrs, m.body) {
-			filtered++
-			s.filteredOut.Add(1)
-			continue
-		}
-		out = append(out, s)
-	}
-	return out, filtered
 }
 
 func (t *Topic) fanOutLocked(m *message, matched []*Subscription) {
@@ -290,9 +278,9 @@ func (t *Topic) publishFIFO(m *message, now time.Time) (PublishResult, error) {
 	res := PublishResult{MessageID: m.id, SequenceNumber: m.seq}
 	t.dedup.put(m.dedup, res, now)
 	t.published++
-	matched, filtered := t.match(m, nil)
-	t.total.FilteredOut += filtered
-	t.fanOutLocked(m, matched)
+	var sc matchScratch
+	t.total.FilteredOut += t.match(m, &sc)
+	t.fanOutLocked(m, sc.subs)
 	return res, nil
 }
 
