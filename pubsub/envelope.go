@@ -135,7 +135,7 @@ func (m *message) buildEnvelope(t *Topic, body string, signed bool) *envelope {
 		b = append(b, `,"SignatureVersion":"`+SignatureVersion+`","Signature":`...)
 		b = appendString(b, e.sig)
 		b = append(b, `,"SigningCertURL":`...)
-		b = appendString(b, t.signer.certURL)
+		b = appendString(b, t.signer().certURL)
 	}
 	b = append(b, `,"UnsubscribeURL":"`...)
 	e.head = string(b)
@@ -170,7 +170,7 @@ func (m *message) buildEnvelope(t *Topic, body string, signed bool) *envelope {
 
 // signature signs the message with this body.
 func (m *message) signature(t *Topic, body string) string {
-	return t.signer.sign(notificationToSign(body, m.id, m.subject, m.timestamp, t.cfg.arn))
+	return t.signer().sign(notificationToSign(body, m.id, m.subject, m.timestamp, t.cfg.arn))
 }
 
 // attributeValue is an attribute's value as envelopes carry it.

@@ -63,7 +63,7 @@ func (e *funcEndpoint) deliver(ctx context.Context, d *delivery) (err error) {
 			SignatureVersion:  SignatureVersion,
 			Timestamp:         d.m.timestamp,
 			Signature:         env.sig,
-			SigningCertURL:    d.t.signer.certURL,
+			SigningCertURL:    d.t.signer().certURL,
 			MessageID:         d.m.id,
 			Message:           env.body,
 			MessageAttributes: d.m.envelopeAttributes(),

@@ -33,7 +33,7 @@ type signer struct {
 
 // newSigner makes the certificate for key (a new key when nil), valid
 // from an hour before now for ten years.
-func newSigner(key *rsa.PrivateKey, now time.Time, region, name string) (*signer, error) {
+func newSigner(key *rsa.PrivateKey, now time.Time, region string) (*signer, error) {
 	if key == nil {
 		var err error
 		if key, err = rsa.GenerateKey(rand.Reader, keyBits); err != nil {

@@ -123,7 +123,7 @@ func (s *Subscription) confirmationJSON(t *Topic) string {
 		".\nTo confirm the subscription, visit the SubscribeURL included in this message."
 	ts := s.tokenAt.UTC().Format(timestampLayout)
 	sub := s.subscribeURL()
-	sig := t.signer.sign(confirmationToSign(typ, msg, s.confirmID, sub, ts, s.token, t.cfg.arn))
+	sig := t.signer().sign(confirmationToSign(typ, msg, s.confirmID, sub, ts, s.token, t.cfg.arn))
 	b := make([]byte, 0, 1024)
 	b = append(b, `{"Type":"`+typ+`","MessageId":`...)
 	b = appendString(b, s.confirmID)
@@ -140,7 +140,7 @@ func (s *Subscription) confirmationJSON(t *Topic) string {
 	b = append(b, `,"SignatureVersion":"`+SignatureVersion+`","Signature":`...)
 	b = appendString(b, sig)
 	b = append(b, `,"SigningCertURL":`...)
-	b = appendString(b, t.signer.certURL)
+	b = appendString(b, t.signer().certURL)
 	b = append(b, '}')
 	return string(b)
 }
@@ -165,6 +165,7 @@ func (t *Topic) Subscribe(ctx context.Context, e Endpoint, cfg SubscriptionConfi
 	if err != nil {
 		return nil, t.errorf("subscribe", err)
 	}
+	_, confirm := e.e.(confirmer)
 	arn := t.cfg.arn + ":" + engine.NewID()
 	s := &Subscription{
 		t: t, arn: arn, ep: e.e, cfg: c,
@@ -177,7 +178,10 @@ func (t *Topic) Subscribe(ctx context.Context, e Endpoint, cfg SubscriptionConfi
 	if c.throttle > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(c.throttle), 1)
 	}
-	_, confirm := e.e.(confirmer)
+	switch e.e.protocol() {
+	case ProtocolHTTP, ProtocolHTTPS, ProtocolEmailJSON, ProtocolLambda:
+		t.signer() // make the key now rather than on a worker
+	}
 	if confirm {
 		var b [32]byte
 		_, _ = rand.Read(b[:])

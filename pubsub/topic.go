@@ -27,9 +27,9 @@ var _ Publisher = (*Topic)(nil)
 // each to every subscription whose filter policy accepts it. Make one with
 // NewTopic and Close it when done. All methods are safe for concurrent use.
 type Topic struct {
-	cfg            topicConfig // immutable after NewTopic
-	signer         *signer     // immutable after NewTopic
-	unsubscribeURL string      // of queue envelopes, which name the topic
+	cfg            topicConfig    // immutable after NewTopic
+	signer         func() *signer // made on first use without a SigningKey
+	unsubscribeURL string         // of queue envelopes, which name the topic
 
 	// ctx is the context of every endpoint call; Close cancels it.
 	ctx    context.Context
@@ -71,11 +71,30 @@ func NewTopic(cfg TopicConfig) (*Topic, error) {
 	if c.SigningKey != nil && c.SigningKey.N.BitLen() < keyBits {
 		return nil, invalid("SigningKey", fmt.Sprintf("%d bits", c.SigningKey.N.BitLen()), "an RSA key of 2048 bits or more")
 	}
-	s, err := newSigner(c.SigningKey, c.Clock.Now(), c.Region, c.Name)
-	if err != nil {
-		return nil, err
+	// With a key, the certificate is made now (it takes a millisecond or
+	// so); without, the key and certificate are made when first needed
+	// (100 ms or more), so a topic that delivers only to queues never
+	// makes one.
+	var signerFn func() *signer
+	if c.SigningKey != nil || c.SignQueueMessages {
+		s, err := newSigner(c.SigningKey, c.Clock.Now(), c.Region)
+		if err != nil {
+			return nil, err
+		}
+		signerFn = func() *signer { return s }
+	} else {
+		signerFn = sync.OnceValue(func() *signer {
+			s, err := newSigner(nil, c.Clock.Now(), c.Region)
+			if err != nil {
+				// crypto/rand does not fail (it crashes the program
+				// instead, since Go 1.24), nor does signing a valid
+				// template.
+				panic(err)
+			}
+			return s
+		})
 	}
-	t := &Topic{cfg: c, signer: s, byARN: map[string]*Subscription{}, tokens: map[string]*Subscription{},
+	t := &Topic{cfg: c, signer: signerFn, byARN: map[string]*Subscription{}, tokens: map[string]*Subscription{},
 		unsubscribeURL: "https://sns." + c.Region + ".amazonaws.com/?Action=Unsubscribe&TopicArn=" + url.QueryEscape(c.arn)}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.subs.Store(new([]*Subscription))
@@ -97,17 +116,19 @@ func (t *Topic) ARN() string { return t.cfg.arn }
 func (t *Topic) Name() string { return t.cfg.Name }
 
 // Certificate returns the certificate whose key signs the topic's
-// envelopes; the caller must not change it.
-func (t *Topic) Certificate() *x509.Certificate { return t.signer.cert }
+// envelopes; the caller must not change it. Without a SigningKey, the
+// first call (or the first Subscribe of an endpoint that gets signed
+// messages) makes the key, which takes 100 ms or more.
+func (t *Topic) Certificate() *x509.Certificate { return t.signer().cert }
 
 // CertificatePEM returns the signing certificate in PEM, what SNS serves
 // at an envelope's SigningCertURL. The caller owns the slice.
-func (t *Topic) CertificatePEM() []byte { return append([]byte(nil), t.signer.pem...) }
+func (t *Topic) CertificatePEM() []byte { return append([]byte(nil), t.signer().pem...) }
 
 // SigningCertURL returns the URL the topic's envelopes give as
 // SigningCertURL. Nothing is served there: a handler resolves it to
 // CertificatePEM.
-func (t *Topic) SigningCertURL() string { return t.signer.certURL }
+func (t *Topic) SigningCertURL() string { return t.signer().certURL }
 
 func (t *Topic) errorf(op string, err error) error {
 	return fmt.Errorf("topic %q: %s: %w", t.cfg.Name, op, err)
