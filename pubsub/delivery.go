@@ -158,11 +158,17 @@ func (t *Topic) recordLocked(s *Subscription, batch []work, outs []outcome) {
 	st := &s.stats.Counters
 	var now time.Time
 	for _, o := range outs {
+		confirmation := o.w.m == nil // not counted: it is not a message
 		switch {
 		case o.err == nil:
-			st.Delivered++
-			t.total.Delivered++
+			if !confirmation {
+				st.Delivered++
+				t.total.Delivered++
+			}
 		case o.final:
+			if confirmation {
+				continue
+			}
 			st.Failed++
 			t.total.Failed++
 			if o.dl {
@@ -173,8 +179,10 @@ func (t *Topic) recordLocked(s *Subscription, batch []work, outs []outcome) {
 				t.total.Dropped++
 			}
 		default:
-			st.Retries++
-			t.total.Retries++
+			if !confirmation {
+				st.Retries++
+				t.total.Retries++
+			}
 			w := o.w
 			w.attempt++
 			delay, _ := s.cfg.sched.delay(w.attempt)

@@ -50,7 +50,8 @@ type work struct {
 	attempt int      // retries made so far
 }
 
-// Counters are the delivery counts of a topic or a subscription.
+// Counters are the delivery counts of a topic or a subscription. A
+// SubscriptionConfirmation is not counted.
 type Counters struct {
 	Delivered    int64 // deliveries the endpoint accepted
 	FilteredOut  int64 // messages a filter policy did not accept
