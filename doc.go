@@ -23,6 +23,12 @@
 //     deduplication window; retryable receives; throughput quotas on the
 //     clock; FIFO dead-letter queues. It shares its engine, message rules
 //     and most errors with queue.
+//   - [github.com/stratus-go/stratus/pubsub/filter]: Amazon SNS
+//     subscription filter policies, usable alone (routing, testing a policy
+//     before deploying it): filter.Parse compiles a policy for
+//     MessageAttributes or MessageBody scope with every operator and limit
+//     SNS has; Policy.Match decides a message without allocating and
+//     Policy.Explain says which key failed and why.
 //   - [github.com/stratus-go/stratus/blob]: S3-like buckets, in memory
 //     (blob.NewMemory) or in a folder (blob.NewDir), behind the small
 //     blob.Bucket interface; queue's large payloads use them.

@@ -33,8 +33,9 @@
 // receive under which the message is still in flight. Once its visibility
 // timeout has ended, or it was received again, the handle returns
 // ErrReceiptHandleExpired (a standard queue accepts a delete with it). A
-// visibility timeout of 0 makes a received message visible again at once;
-// a receive of several may then return it twice, as SQS warns.
+// visibility timeout of 0 makes a received message visible again as soon as
+// the receive returns, so the next receive may return it again; SQS warns
+// that one receive may then hold it twice, which never happens here.
 //
 // ReceiveOptions.AttemptID makes a receive retryable: within 5 minutes, a
 // receive with the same ID returns the same messages and handles and hides

@@ -191,19 +191,24 @@ func TestLongPollWokenByGroupRelease(t *testing.T) {
 	})
 }
 
-// With a visibility timeout of 0 a message is visible again at once, so a
-// receive of several can hold it twice, as SQS documents; it never holds a
-// later message of the group before it.
-func TestZeroVisibilityMayRepeat(t *testing.T) {
-	q := newQueue(t, fifo.Config{})
-	send(t, q, "g", "1")
-	send(t, q, "g", "2")
-	msgs := receive(t, q, fifo.ReceiveOptions{MaxMessages: 10, VisibilityTimeout: dur(0)})
-	require.NotEmpty(t, msgs)
-	for _, m := range msgs {
-		assert.Equal(t, "1", m.Body)
+// With a visibility timeout of 0 a received message is visible again at
+// once, after the receive: one receive never returns a message twice, nor
+// counts two receives of it, and fills its batch as any other.
+func TestZeroVisibilityReceive(t *testing.T) {
+	dlq := newQueue(t, fifo.Config{Name: "dlq.fifo"})
+	q := newQueue(t, fifo.Config{Redrive: &fifo.Redrive{Target: dlq, MaxReceiveCount: 3}})
+	for _, m := range [][2]string{{"A", "a1"}, {"A", "a2"}, {"A", "a3"}, {"B", "b1"}} {
+		send(t, q, m[0], m[1])
 	}
-	assert.Equal(t, 2, stats(t, q).Visible)
+	for round := 1; round <= 3; round++ {
+		msgs := receive(t, q, fifo.ReceiveOptions{MaxMessages: 10, VisibilityTimeout: dur(0)})
+		require.Equal(t, []string{"a1", "a2", "a3", "b1"}, bodies(msgs))
+		for _, m := range msgs {
+			assert.Equal(t, round, m.ReceiveCount)
+		}
+		assert.Equal(t, 4, stats(t, q).Visible)
+	}
+	assert.Zero(t, stats(t, dlq).Visible)
 }
 
 // At the in-flight limit a FIFO receive returns nothing, without an error.
@@ -225,4 +230,51 @@ func TestReceiveParameters(t *testing.T) {
 		_, err := q.Receive(ctx, o)
 		require.ErrorIs(t, err, fifo.ErrInvalidParameter, "%+v", o)
 	}
+}
+
+// DeleteBatch and ChangeVisibilityBatch report each entry as Delete and
+// ChangeVisibility would.
+func TestDeleteAndChangeVisibilityBatches(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		q := newQueue(t, fifo.Config{Clock: clk, VisibilityTimeout: 10 * time.Second})
+		for _, g := range []string{"A", "B", "C"} {
+			send(t, q, g, g+"1")
+			send(t, q, g, g+"2")
+		}
+		first := receiveN(t, q, 1)[0] // A1, then let its timeout end
+		advance(clk, 10*time.Second)
+		msgs := receiveN(t, q, 10)
+		require.Equal(t, []string{"B1", "B2", "C1", "C2", "A1", "A2"}, bodies(msgs), "A is ready again after B and C")
+		h := map[string]string{}
+		for _, m := range msgs {
+			h[m.Body] = m.ReceiptHandle
+		}
+
+		res, err := q.ChangeVisibilityBatch(ctx, []fifo.ChangeVisibilityBatchEntry{
+			{ID: "a", ReceiptHandle: h["A1"], VisibilityTimeout: time.Minute},
+			{ID: "b", ReceiptHandle: first.ReceiptHandle, VisibilityTimeout: time.Minute},
+			{ID: "c", ReceiptHandle: h["B1"], VisibilityTimeout: 13 * time.Hour},
+		})
+		require.NoError(t, err)
+		assert.NoError(t, res[0].Err)
+		assert.ErrorIs(t, res[1].Err, fifo.ErrReceiptHandleExpired)
+		assert.ErrorIs(t, res[2].Err, fifo.ErrInvalidParameter)
+
+		dres, err := q.DeleteBatch(ctx, []fifo.DeleteBatchEntry{
+			{ID: "a", ReceiptHandle: h["B1"]},
+			{ID: "b", ReceiptHandle: first.ReceiptHandle},
+			{ID: "c", ReceiptHandle: "forged"},
+			{ID: "d", ReceiptHandle: h["B2"]},
+		})
+		require.NoError(t, err)
+		assert.NoError(t, dres[0].Err)
+		assert.ErrorIs(t, dres[1].Err, fifo.ErrReceiptHandleExpired)
+		assert.ErrorIs(t, dres[2].Err, fifo.ErrReceiptHandleInvalid)
+		assert.NoError(t, dres[3].Err)
+		_, err = q.DeleteBatch(ctx, nil)
+		require.ErrorIs(t, err, fifo.ErrEmptyBatch)
+
+		advance(clk, 10*time.Second) // C1, C2 and A2 return; A1 is hidden for a minute
+		assert.Equal(t, []string{"C1", "C2"}, bodies(receiveN(t, q, 10)), "A is held by A1; B is done")
+	})
 }

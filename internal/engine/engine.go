@@ -86,6 +86,7 @@ type Engine[M, D any] struct {
 	nonce uint64       // last receive serial
 
 	ready    Selector[M]  // visible records
+	again    []*Record[M] // taken by the current receive with no visibility timeout
 	timers   recHeap[M]   // delayed and in-flight records by due
 	stored   storedSet[M] // every record by sentAt, for retention and age
 	delayed  int

@@ -85,9 +85,12 @@ func (e *Engine[M, D]) Receive(ctx context.Context, max int, vis, wait time.Dura
 // takeLocked moves up to max visible records into flight. Records past their
 // receive limit are detached into moved instead. over reports that the
 // in-flight limit stopped it while messages were visible. With vis == 0 a
-// taken record is visible again at once: it goes back to the selector,
-// beyond what this call looks at, and may wake a waiter.
+// taken record is visible again at once, but only when the call is done:
+// until then it counts as in flight to the selector (its FIFO group stays
+// held), so the call never takes it twice, and goes on to the records after
+// it.
 func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved []*Record[M]) (_ []D, _ []*Record[M], over bool) {
+	defer e.reshowLocked()
 	var prev *Record[M]
 	for taken, looked, visible := 0, 0, e.ready.Len(); taken < max && looked < visible; looked++ {
 		if e.cfg.MaxInFlight > 0 && e.inFlight >= e.cfg.MaxInFlight {
@@ -115,8 +118,7 @@ func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved 
 		r.nonce = e.nonce
 		h := e.core.encodeHandle(handle{slot: r.slot, seq: r.seq, nonce: r.nonce})
 		if vis <= 0 {
-			e.releaseLocked(r)
-			e.makeVisibleLocked(r)
+			e.again = append(e.again, r)
 		} else {
 			r.state = stateInFlight
 			r.due = now + vis
@@ -127,6 +129,17 @@ func (e *Engine[M, D]) takeLocked(now int64, max int, vis int64, dst []D, moved 
 		taken++
 	}
 	return dst, moved, false
+}
+
+// reshowLocked makes the records a receive took with a visibility timeout
+// of 0 visible again.
+func (e *Engine[M, D]) reshowLocked() {
+	for i, r := range e.again {
+		e.releaseLocked(r)
+		e.makeVisibleLocked(r)
+		e.again[i] = nil
+	}
+	e.again = e.again[:0]
 }
 
 // moveOut hands records taken for a move (stateMoving, still in their

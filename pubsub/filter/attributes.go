@@ -82,23 +82,60 @@ func classify(dataType string) attrClass {
 // the message. Keys of the message that the policy does not name are
 // ignored.
 //
-// It never blocks, keeps nothing, and does not allocate (except to
-// unescape String.Array elements that hold JSON escapes).
+// Each key of the policy is read at most once per match, however many
+// "$or" branches it belongs to. It never blocks and keeps nothing. It
+// allocates only to unescape String.Array elements that hold JSON
+// escapes, and, for a policy with "$or" of more than 512 keys in all
+// (counted per branch), once for its scratch space.
 func (p *Policy) MatchAttributes(attrs map[string]Attribute) bool {
 	if p.single {
 		return p.allAttr(p.alts[0], attrs)
 	}
+	// A cond outside an "$or" is in many alternatives: each is decided
+	// once per match and remembered, in bitsets on the stack for up to
+	// 512 conds.
+	var buf [16]uint64
+	n := words(len(p.conds))
+	memo := buf[:]
+	if 2*n > len(memo) {
+		memo = make([]uint64, 2*n)
+	}
+	m := condMemo{done: memo[:n], sat: memo[n : 2*n]}
 	for _, alt := range p.alts {
-		if p.allAttr(alt, attrs) {
+		if p.allAttrMemo(alt, attrs, m) {
 			return true
 		}
 	}
 	return false
 }
 
+// allAttr reports whether the attributes satisfy every cond of alt.
 func (p *Policy) allAttr(alt []int32, attrs map[string]Attribute) bool {
 	for _, ci := range alt {
 		if !p.condAttr(&p.conds[ci], attrs) {
+			return false
+		}
+	}
+	return true
+}
+
+// condMemo holds, for one match, which conds were decided and which of
+// those hold.
+type condMemo struct {
+	done, sat bitset
+}
+
+// allAttrMemo is allAttr deciding each cond at most once per memo.
+func (p *Policy) allAttrMemo(alt []int32, attrs map[string]Attribute, m condMemo) bool {
+	for _, ci := range alt {
+		i := int(ci)
+		if !m.done.get(i) {
+			m.done.set(i)
+			if p.condAttr(&p.conds[ci], attrs) {
+				m.sat.set(i)
+			}
+		}
+		if !m.sat.get(i) {
 			return false
 		}
 	}

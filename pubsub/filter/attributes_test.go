@@ -1,6 +1,7 @@
 package filter_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -158,7 +159,7 @@ var attributeCases = []attrCase{
 	{`{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, attrs{"source_ip": S("10.0.0.255")}, true},
 	{`{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, attrs{"source_ip": S("10.1.1.0")}, false},
 	{`{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, attrs{"source_ip": S("not an address")}, false},
-	{`{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, attrs{"source_ip": S("::ffff:10.0.0.1")}, false},
+	{`{"source_ip": [{"cidr": "10.0.0.0/24"}]}`, attrs{"source_ip": S("::ffff:10.0.0.1")}, true}, // IPv4-mapped: an IPv4 address
 	{`{"source_ip": [{"cidr": "10.0.0.7/24"}]}`, attrs{"source_ip": S("10.0.0.1")}, true},
 	{`{"source_ip": [{"cidr": "2001:db8::/32"}]}`, attrs{"source_ip": S("2001:db8::1")}, true},
 	{`{"source_ip": [{"cidr": "2001:db8::/32"}]}`, attrs{"source_ip": S("2001:db9::1")}, false},
@@ -182,10 +183,38 @@ var attributeCases = []attrCase{
 	{`{"$or": ["a", "b"]}`, attrs{"$or": S("a")}, true}, // not an array of objects: a plain key
 	{`{"$or": ["a", "b"]}`, attrs{"a": S("a")}, false},
 
+	// The guide's example message, with a policy that accepts it and one
+	// that rejects it.
+	{docAccepts, docMessage, true},
+	{docRejects, docMessage, false},
+
 	// The empty policy accepts everything.
 	{`{}`, attrs{"a": S("x")}, true},
 	{`{}`, nil, true},
 }
+
+// docMessage, docAccepts and docRejects are the guide's "example filter
+// policies".
+var docMessage = attrs{
+	"customer_interests": SA(`["soccer", "rugby", "hockey"]`),
+	"store":              S("example_corp"),
+	"event":              S("order_placed"),
+	"price_usd":          N("210.75"),
+}
+
+const docAccepts = `{
+	"store": ["example_corp"],
+	"event": [{"anything-but": "order_cancelled"}],
+	"customer_interests": ["rugby", "football", "baseball"],
+	"price_usd": [{"numeric": [">=", 100]}]
+}`
+
+const docRejects = `{
+	"store": ["example_corp"],
+	"event": ["order_cancelled"],
+	"encrypted": [false],
+	"customer_interests": ["basketball", "baseball"]
+}`
 
 const orPolicy = `{"source": ["aws.cloudwatch"], "$or": [{"metricName": ["CPUUtilization"]}, {"namespace": ["AWS/EC2"]}]}`
 
@@ -222,6 +251,10 @@ func TestMatchAttributesDoesNotAllocate(t *testing.T) {
 	tags := attrs{"tags": SA(`["a", 1, true, null, ["b", 9]]`)}
 	require.True(t, arr.MatchAttributes(tags))
 	require.Zero(t, testing.AllocsPerRun(100, func() { arr.MatchAttributes(tags) }))
+	// The documented exception: an element with JSON escapes is unescaped.
+	escaped := attrs{"tags": SA(`["\u0078"]`)}
+	require.True(t, arr.MatchAttributes(escaped))
+	require.Equal(t, 1.0, testing.AllocsPerRun(100, func() { arr.MatchAttributes(escaped) }))
 }
 
 func TestMatchAttributesIgnoresBodyAndNestedKeys(t *testing.T) {
@@ -234,4 +267,94 @@ func TestMatchAttributesIgnoresBodyAndNestedKeys(t *testing.T) {
 	// Match goes by the scope: this one reads the body, not the attributes.
 	require.True(t, p.Match(attrs{}, `{"a": {"b": "x"}}`))
 	require.False(t, p.Match(attrs{"a.b": S("x")}, `{}`))
+}
+
+// A Policy is immutable: many goroutines match with one at once (run with
+// -race).
+func TestPolicyConcurrentUse(t *testing.T) {
+	p := filter.MustParse(benchPolicy, filter.MessageAttributes)
+	q := filter.MustParse(benchBodyPolicy, filter.MessageBody)
+	in, body := benchAttributes(), benchBody()
+	done := make(chan bool)
+	for range 4 {
+		go func() {
+			ok := true
+			for range 200 {
+				ok = ok && p.MatchAttributes(in) && q.MatchBody(body) && q.Explain(nil, body).Matched
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		require.True(t, <-done)
+	}
+}
+
+// A key outside an "$or" belongs to every one of its alternatives, but
+// MatchAttributes reads it once per match, not once per alternative (a
+// large String.Array was parsed up to 150 times). Allocations count the
+// reads: each scan of the escaped element unescapes it once.
+func TestMatchAttributesReadsEachKeyOnce(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"a": [{"prefix": "zz"}], "$or": [`)
+	for i := range 150 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"b` + itoa(i) + `": [1]}`)
+	}
+	b.WriteString(`]}`)
+	p := filter.MustParse(b.String(), filter.MessageAttributes)
+	in := attrs{"a": SA(`["\u007a\u007a"]`), "b149": N("1")}
+	require.True(t, p.MatchAttributes(in))
+	require.LessOrEqual(t, testing.AllocsPerRun(20, func() { p.MatchAttributes(in) }), 1.0)
+	// The memo is per match: the same key decides differently next time.
+	require.False(t, p.MatchAttributes(attrs{"a": SA(`["\u007a\u0079"]`), "b149": N("1")}))
+	require.False(t, p.MatchAttributes(attrs{"a": SA(`["\u007a\u007a"]`), "b150": N("1")}))
+	require.True(t, p.MatchAttributes(attrs{"a": S("zz"), "b0": N("1")}))
+
+	// More conds than the memo's stack space: 150 branches of four keys.
+	b.Reset()
+	b.WriteString(`{"a": [{"prefix": "zz"}], "$or": [`)
+	for i := range 150 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"b` + itoa(i) + `": [1], "c": [1], "d": [1], "e` + itoa(i) + `": [1]}`)
+	}
+	b.WriteString(`]}`)
+	q := filter.MustParse(b.String(), filter.MessageAttributes)
+	full := attrs{"a": S("zz"), "b149": N("1"), "c": N("1"), "d": N("1"), "e149": N("1")}
+	require.True(t, q.MatchAttributes(full))
+	full["e149"] = N("2")
+	require.False(t, q.MatchAttributes(full))
+}
+
+// An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the IPv4 address it
+// maps, as SNS's Java reads it: it matches IPv4 blocks, and a block
+// written in the mapped form is the IPv4 block.
+func TestCIDRMatchesIPv4MappedAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		cidr, ip string
+		want     bool
+	}{
+		{"10.0.0.0/24", "::ffff:10.0.0.1", true},
+		{"10.0.0.0/24", "::FFFF:10.0.0.255", true},
+		{"10.0.0.0/24", "::ffff:a00:1", true},
+		{"10.0.0.0/24", "::ffff:10.0.1.1", false},
+		{"10.0.0.0/24", "::ffff:10.0.0.1%eth0", false}, // zones never match
+		{"::ffff:10.0.0.0/120", "10.0.0.9", true},
+		{"::ffff:10.0.0.0/120", "::ffff:10.0.0.9", true},
+		{"::ffff:10.0.0.0/120", "10.0.1.9", false},
+		{"::ffff:0:0/96", "192.0.2.1", true},
+		{"2001:db8::/32", "::ffff:10.0.0.1", false},
+		{"::/0", "::ffff:10.0.0.1", false}, // an IPv4 address is in no IPv6 block
+		{"::/0", "2001:db8::1", true},
+	} {
+		policy := `{"ip": [{"cidr": "` + tc.cidr + `"}]}`
+		p := filter.MustParse(policy, filter.MessageAttributes)
+		require.Equal(t, tc.want, p.MatchAttributes(attrs{"ip": S(tc.ip)}), "%s with %s", tc.cidr, tc.ip)
+		b := filter.MustParse(policy, filter.MessageBody)
+		require.Equal(t, tc.want, b.MatchBody(`{"ip": "`+tc.ip+`"}`), "%s with body %s", tc.cidr, tc.ip)
+	}
 }

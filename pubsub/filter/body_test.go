@@ -119,9 +119,15 @@ var bodyCases = []bodyCase{
 	{`{"$or": [{"a": {"b": ["x"]}}, {"c": ["y"]}]}`, `{"a": {"b": "y"}, "c": "x"}`, false},
 	{nestedOrPolicy, `{"source": "aws.cloudwatch", "metricType": "MetricType", "spaceId": 3000}`, true},
 
+	// The guide's example, as a body.
+	{docAccepts, docBody, true},
+	{docRejects, docBody, false},
+	{docRejects, `{"store": "example_corp", "event": "order_cancelled", "encrypted": false, "customer_interests": ["baseball"]}`, true},
+
 	// A body that is not one JSON object matches nothing.
 	{`{}`, `{"a": 1}`, true},
 	{`{}`, `[{"a": 1}]`, false},
+	{`{}`, `hello`, false}, // {} in MessageBody scope: every body that is a JSON object
 	{`{"a": [{"exists": false}]}`, `"a"`, false},
 	{`{"a": [{"exists": false}]}`, ``, false},
 	{`{"a": [{"exists": false}]}`, `hello`, false},
@@ -134,6 +140,8 @@ var bodyCases = []bodyCase{
 	{`{"a": [1]}`, "{\"a\": 1, \"b\": \"\x01\"}", false},
 	{`{"a": [1]}`, `{'a': 1}`, false},
 }
+
+const docBody = `{"customer_interests": ["soccer", "rugby", "hockey"], "store": "example_corp", "event": "order_placed", "price_usd": 210.75}`
 
 const orderPolicy = `{"order": {"total": [{"numeric": [">", 100]}], "currency": ["USD"]}}`
 

@@ -20,23 +20,14 @@ import "strings"
 // there are at most MaxCombinations of them.
 func compile(p *Policy, root jvalue) error {
 	c := compiler{p: p, index: map[string]int{}}
-	// Keys outside any $or are counted before anything else: SNS reports
-	// too many keys first.
-	if n := len(root.members); n > MaxKeys {
-		plain := 0
-		for _, m := range root.members {
-			if !isOr(m) {
-				plain++
-			}
-		}
-		if plain > MaxKeys {
-			return detail("Filter policy can not have more than %d keys", MaxKeys)
-		}
-	}
 	alts, combos, err := c.object(root.members, nil, 1)
 	if err != nil {
 		return err
 	}
+	// object has counted each top-level object's own keys; an alternative
+	// also holds the keys of the objects around its "$or" branches. It is
+	// short by then: at most MaxKeys keys per object, and each "$or" at
+	// least doubles the combinations.
 	for _, alt := range alts {
 		if n := c.topKeys(alt); n > MaxKeys {
 			return detail("Filter policy can not have more than %d keys", MaxKeys)
@@ -94,6 +85,22 @@ func isOr(m jmember) bool {
 // depth (1 for the top level) under prefix. It returns the object's
 // alternatives and combinations.
 func (c *compiler) object(members []jmember, prefix []string, depth int) ([][]int32, int, error) {
+	// A top-level object (the root or an "$or" branch in it) has at most
+	// MaxKeys keys of its own, counted before anything is compiled: SNS
+	// reports too many keys first, and a key with one value multiplies the
+	// combinations by 1, so only this count bounds the work on a branch
+	// of thousands of keys.
+	if depth == 1 && len(members) > MaxKeys {
+		plain := 0
+		for _, m := range members {
+			if !isOr(m) {
+				plain++
+			}
+		}
+		if plain > MaxKeys {
+			return nil, 0, detail("Filter policy can not have more than %d keys", MaxKeys)
+		}
+	}
 	alts := [][]int32{nil}
 	combos := 1
 	seen := make(map[string]bool, len(members))

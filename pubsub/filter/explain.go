@@ -15,8 +15,8 @@ type Explanation struct {
 	Reason string
 	// Failures, when the message did not match and Reason is empty, holds
 	// the first key that failed in each alternative of the policy: one for
-	// a policy without "$or", one per branch (after expanding every "$or")
-	// otherwise, in the policy's order.
+	// a policy without "$or", else one per branch (every "$or" expanded),
+	// in the policy's order, a failure shared by several branches once.
 	Failures []Failure
 }
 

@@ -114,8 +114,9 @@ func (m *matcher) match(l *leaf) bool {
 		if l.kind != jString {
 			return false
 		}
+		// An IPv4-mapped IPv6 address is the IPv4 address, as in Java.
 		a, err := netip.ParseAddr(l.s)
-		return err == nil && a.Zone() == "" && m.prefix.Contains(a)
+		return err == nil && a.Zone() == "" && m.prefix.Contains(a.Unmap())
 	}
 	return false
 }
@@ -308,31 +309,48 @@ func opName(o string) string {
 	return o
 }
 
+// cidr compiles {"cidr": "address/bits"}. The checks before
+// netip.ParsePrefix only choose the error's wording; ParsePrefix is what
+// accepts the block: bits in decimal, without sign or leading zero.
 func cidr(arg jvalue) (matcher, error) {
 	if arg.kind != jString {
-		return matcher{}, detail("prefix match pattern must be a string")
+		return matcher{}, detail("cidr match pattern must be a string")
 	}
 	addr, bits, found := strings.Cut(arg.text, "/")
 	if !found || strings.Contains(bits, "/") {
 		return matcher{}, detail("Malformed CIDR, one '/' required")
 	}
-	if _, err := strconv.Atoi(bits); err != nil {
-		return matcher{}, detail("Malformed CIDR, mask bits must be an integer")
+	if !decimalBits(bits) {
+		return matcher{}, detail("Malformed CIDR, mask bits must be an integer without sign or leading zero: %q", bits)
 	}
-	a, err := netip.ParseAddr(addr)
-	if err != nil || a.Zone() != "" {
+	if a, err := netip.ParseAddr(addr); err != nil || a.Zone() != "" {
 		return matcher{}, detail("Nonstandard IP address: %s", addr)
 	}
-	p, err := a.Prefix(mustAtoi(bits))
+	p, err := netip.ParsePrefix(arg.text)
 	if err != nil {
 		return matcher{}, detail("Malformed CIDR, mask bits out of range for %s", addr)
+	}
+	p = p.Masked()
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		// A block of IPv4-mapped addresses is the IPv4 block, since
+		// match reads a mapped address as IPv4.
+		p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
 	}
 	return matcher{op: opCIDR, prefix: p, want: "an IP address in " + p.String()}, nil
 }
 
-func mustAtoi(s string) int {
-	n, _ := strconv.Atoi(s)
-	return n
+// decimalBits reports whether s is a mask length as SNS writes it: "0", or
+// a decimal number without sign or leading zero.
+func decimalBits(s string) bool {
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // policyNumber reads a number of a policy, which must lie within ±10^9.

@@ -2,6 +2,7 @@ package filter_test
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -27,6 +28,7 @@ var invalidCases = []invalidCase{
 	{`["a"]`, filter.MessageAttributes, "Filter policy must be a JSON object, not array"},
 	{`null`, filter.MessageAttributes, "Filter policy must be a JSON object, not null"},
 	{`"a"`, filter.MessageBody, "Filter policy must be a JSON object, not string"},
+	{"{\"a\": [\"\xff\"]}", filter.MessageAttributes, "Filter policy must be valid UTF-8"},
 
 	// Keys hold arrays (or, in MessageBody scope, objects), not empty ones.
 	{`{"a": "x"}`, filter.MessageAttributes, `"a" must be an object or an array`},
@@ -87,7 +89,7 @@ var invalidCases = []invalidCase{
 	{`{"a": [{"cidr": "10.0.0.0/x"}]}`, filter.MessageAttributes, "Malformed CIDR, mask bits must be an integer"},
 	{`{"a": [{"cidr": "10.0.0.300/24"}]}`, filter.MessageAttributes, "Nonstandard IP address: 10.0.0.300"},
 	{`{"a": [{"cidr": "10.0.0.0/33"}]}`, filter.MessageAttributes, "mask bits out of range"},
-	{`{"a": [{"cidr": 10}]}`, filter.MessageAttributes, "prefix match pattern must be a string"},
+	{`{"a": [{"cidr": 10}]}`, filter.MessageAttributes, "cidr match pattern must be a string"},
 
 	// "$or" that is not an OR is a plain key, so its values must be valid.
 	{`{"$or": [{"numeric": 123}, {"prefix": "abc"}]}`, filter.MessageAttributes, "Value of numeric must be an array."},
@@ -190,4 +192,67 @@ func TestScope(t *testing.T) {
 	require.Equal(t, filter.MessageBody, p.Scope())
 	require.Equal(t, `{"a": ["x"]}`, p.String())
 	require.Panics(t, func() { filter.MustParse(`{`, filter.MessageBody) })
+}
+
+// The 5-key limit stops a policy before its work grows: an "$or" branch
+// with thousands of keys is refused without compiling them (it once took
+// seconds and hundreds of MB, quadratic in the branch's keys).
+func TestParseBoundedWorkOnManyKeysInOrBranch(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"$or": [{`)
+	for i := range 16000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"k` + itoa(i) + `": [1]`)
+	}
+	b.WriteString(`}, {"x": [1]}]}`)
+	policy := b.String()
+	require.Less(t, len(policy), filter.MaxPolicySize)
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := filter.Parse(policy, filter.MessageAttributes)
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, filter.ErrInvalidPolicy)
+	require.Contains(t, err.Error(), "Filter policy can not have more than 5 keys")
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "bytes allocated by Parse")
+}
+
+// A cidr's mask is decimal digits without sign or leading zero, as SNS
+// reads it: "/-0" once parsed as /0 and matched every IPv4 address.
+func TestCIDRMaskSyntax(t *testing.T) {
+	for _, policy := range []string{
+		`{"ip": [{"cidr": "10.0.0.0/-0"}]}`,
+		`{"ip": [{"cidr": "10.0.0.0/+8"}]}`,
+		`{"ip": [{"cidr": "10.0.0.0/08"}]}`,
+		`{"ip": [{"cidr": "10.0.0.0/00"}]}`,
+		`{"ip": [{"cidr": "10.0.0.0/"}]}`,
+		`{"ip": [{"cidr": "10.0.0.0/ 8"}]}`,
+		`{"ip": [{"cidr": "2001:db8::/064"}]}`,
+	} {
+		p, err := filter.Parse(policy, filter.MessageAttributes)
+		require.ErrorIs(t, err, filter.ErrInvalidPolicy, policy)
+		require.Nil(t, p, policy)
+		require.Contains(t, err.Error(), "Malformed CIDR, mask bits must be an integer", policy)
+	}
+	for _, tc := range []struct {
+		policy string
+		in     string
+		want   bool
+	}{
+		{`{"ip": [{"cidr": "10.0.0.0/0"}]}`, "200.1.1.1", true},
+		{`{"ip": [{"cidr": "10.0.0.0/8"}]}`, "10.200.1.1", true},
+		{`{"ip": [{"cidr": "10.0.0.0/8"}]}`, "11.0.0.1", false},
+		{`{"ip": [{"cidr": "10.0.0.1/32"}]}`, "10.0.0.1", true},
+		{`{"ip": [{"cidr": "2001:db8::/64"}]}`, "2001:db8::ff", true},
+		{`{"ip": [{"cidr": "2001:db8::1/128"}]}`, "2001:db8::2", false},
+	} {
+		p, err := filter.Parse(tc.policy, filter.MessageAttributes)
+		require.NoError(t, err, tc.policy)
+		require.Equal(t, tc.want, p.MatchAttributes(attrs{"ip": S(tc.in)}), "%s with %s", tc.policy, tc.in)
+	}
+	_, err := filter.Parse(`{"ip": [{"cidr": 10}]}`, filter.MessageAttributes)
+	require.ErrorIs(t, err, filter.ErrInvalidPolicy)
+	require.Contains(t, err.Error(), "cidr match pattern must be a string")
 }

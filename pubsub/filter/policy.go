@@ -3,6 +3,7 @@ package filter
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Scope says what a policy looks at: the message attributes (the SNS
@@ -106,14 +107,19 @@ func (n *trieNode) child(name string) *trieNode {
 // FilterPolicy attribute) for the given scope. A policy SNS would refuse
 // returns an error wrapping ErrInvalidPolicy that says why; an unknown
 // scope returns ErrInvalidScope. The empty object "{}" is a policy that
-// accepts every message. Parse never panics, whatever the input, and
-// keeps no reference to anything but policy.
+// accepts every message in MessageAttributes scope and, in MessageBody
+// scope, every body that is a JSON object. Parse never panics, whatever the input, does not
+// block, is safe for concurrent use, and keeps no reference to anything but
+// policy.
 func Parse(policy string, scope Scope) (*Policy, error) {
 	if scope != MessageAttributes && scope != MessageBody {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidScope, scope)
 	}
 	if len(policy) > MaxPolicySize {
 		return nil, detail("Filter policy is %d bytes, more than the maximum of %d", len(policy), MaxPolicySize)
+	}
+	if !utf8.ValidString(policy) {
+		return nil, detail("Filter policy must be valid UTF-8")
 	}
 	v, err := parsePolicyJSON(policy)
 	if err != nil {
