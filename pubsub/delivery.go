@@ -87,6 +87,7 @@ func (t *Topic) work(p *pool) {
 			batch = append(batch, s.q.popFront())
 		}
 		s.inflight++
+		s.running += len(batch)
 		t.kickLocked(s)
 		t.mu.Unlock()
 
@@ -94,6 +95,7 @@ func (t *Topic) work(p *pool) {
 
 		t.mu.Lock()
 		s.inflight--
+		s.running -= len(batch)
 		t.recordLocked(s, batch, outs)
 		t.kickLocked(s)
 		clear(batch)
@@ -135,7 +137,11 @@ func (t *Topic) deliverBatch(d *delivery, s *Subscription, batch []work, outs []
 			err = s.ep.deliver(t.ctx, d)
 		}
 		o := outcome{w: w, err: err}
-		if err != nil && (IsPermanent(err) || w.attempt >= s.cfg.sched.retries() || t.ctx.Err() != nil) {
+		switch {
+		case err == nil:
+		case t.ctx.Err() != nil:
+			o.final = true // the topic is closing: abandoned, not dead-lettered
+		case IsPermanent(err) || w.attempt >= s.cfg.sched.retries():
 			o.final = true
 			if w.m != nil {
 				o.dl = t.deadLetter(d, err)

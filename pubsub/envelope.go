@@ -149,12 +149,16 @@ func (m *message) buildEnvelope(t *Topic, body string, signed bool) *envelope {
 		b = appendString(b, t.signer().certURL)
 	}
 	b = append(b, `,"UnsubscribeURL":"`...)
-	e.head = string(b)
-	b = b[:0]
+	// The shared envelope holds the topic's unsubscribe URL; head and tail,
+	// around it, are substrings of it.
+	i := len(b)
+	b = append(b, t.unsubscribeURL...)
+	j := len(b)
 	b = append(b, '"')
 	if len(m.attrs) > 0 && m.bodies == nil {
 		b = append(b, `,"MessageAttributes":{`...)
-		names := make([]string, 0, len(m.attrs))
+		var arr [8]string
+		names := arr[:0]
 		for k := range m.attrs {
 			names = append(names, k)
 		}
@@ -174,8 +178,8 @@ func (m *message) buildEnvelope(t *Topic, body string, signed bool) *envelope {
 		b = append(b, '}')
 	}
 	b = append(b, '}')
-	e.tail = string(b)
-	e.shared = e.json(t.unsubscribeURL)
+	e.shared = string(b)
+	e.head, e.tail = e.shared[:i], e.shared[j:]
 	return e
 }
 

@@ -30,13 +30,19 @@ type Subscription struct {
 	tokenAt        time.Time
 	policy         *sharedPolicy // nil without a filter policy
 
-	filteredOut atomic.Int64 // counted by Publish without the topic's lock
+	// filteredOut is counted by Publish without the topic's lock, on a
+	// cache line of its own so that publishers and workers do not share
+	// one.
+	_           [64]byte
+	filteredOut atomic.Int64
+	_           [56]byte
 
 	// Guarded by the topic's mu.
 	pending  bool // waiting for ConfirmSubscription
 	removed  bool // unsubscribed, or the topic closed
 	q        deque[work]
-	inflight int  // deliveries running
+	inflight int  // batches of deliveries running, at most MaxConcurrency
+	running  int  // deliveries in those batches
 	blocked  bool // held until a timer: FIFO behind a retry, or throttled
 	inReady  bool // in pool.ready
 	busy     bool // counted in topic.active
@@ -107,7 +113,7 @@ func (s *Subscription) Stats() SubscriptionStats {
 	defer s.t.mu.Unlock()
 	st := s.stats
 	st.FilteredOut = s.filteredOut.Load()
-	st.Pending = s.q.len() + s.inflight
+	st.Pending = s.q.len() + s.running
 	st.WaitingRetry = s.waiting
 	return st
 }
@@ -299,7 +305,7 @@ func (t *Topic) Stats() Stats {
 	defer t.mu.Unlock()
 	st := Stats{Published: t.published, Subscriptions: len(t.byARN), Counters: t.total}
 	for _, s := range t.byARN {
-		st.Pending += s.q.len() + s.inflight
+		st.Pending += s.q.len() + s.running
 		st.WaitingRetry += s.waiting
 	}
 	return st
