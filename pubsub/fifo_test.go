@@ -116,6 +116,9 @@ func TestFIFODeduplication(t *testing.T) {
 	require.Len(t, got, 3)
 	assert.Equal(t, contentHash("same"), got[0].DeduplicationID)
 	assert.Equal(t, "x", got[1].DeduplicationID)
+	n := decode(t, got[0].Body)
+	assert.Equal(t, first.SequenceNumber, n.SequenceNumber, "FIFO envelopes carry the sequence number")
+	assert.Equal(t, first.MessageID, n.MessageID)
 	assert.Equal(t, int64(3), tp.Stats().Published)
 }
 
