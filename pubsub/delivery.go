@@ -19,9 +19,10 @@ const queueBatch = 64
 // pool is a set of workers and the subscriptions ready for them, in turn.
 // Its fields are guarded by the topic's mu.
 type pool struct {
-	ready deque[*Subscription]
-	cond  sync.Cond
-	idle  int
+	ready  deque[*Subscription]
+	cond   sync.Cond
+	idle   int // workers waiting on cond
+	waking int // of those, how many a Signal is waking already
 }
 
 // kickLocked brings a subscription's bookkeeping up to date after any
@@ -40,8 +41,9 @@ func (t *Topic) kickLocked(s *Subscription) {
 	if !s.inReady && !s.removed && !s.blocked && s.q.len() > 0 && s.inflight < s.cfg.MaxConcurrency {
 		s.inReady = true
 		s.pool.ready.pushBack(s)
-		if s.pool.idle > 0 {
-			s.pool.cond.Signal()
+		if p := s.pool; p.idle > p.waking {
+			p.waking++
+			p.cond.Signal()
 		}
 	}
 }
@@ -68,6 +70,9 @@ func (t *Topic) work(p *pool) {
 			p.idle++
 			p.cond.Wait()
 			p.idle--
+			if p.waking > 0 {
+				p.waking--
+			}
 		}
 		if t.closed {
 			t.mu.Unlock()
