@@ -80,6 +80,9 @@ func (t *Topic) work(p *pool) {
 		}
 		s := p.ready.popFront()
 		s.inReady = false
+		if s.removed {
+			continue // unsubscribed while it waited for a worker
+		}
 		n := 1
 		if s.pool == &t.pools[0] {
 			n = min(queueBatch, s.q.len())

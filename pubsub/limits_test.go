@@ -202,3 +202,28 @@ func TestConcurrentUse(t *testing.T) {
 	assert.Equal(t, int64(800), st.Published)
 	assert.Zero(t, st.Pending)
 }
+
+// TestUnsubscribeWhileWaitingForAWorker: a subscription removed while it
+// waits for a busy worker is skipped when the worker gets to it.
+func TestUnsubscribeWhileWaitingForAWorker(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		tp := newTopic(t, pubsub.TopicConfig{Clock: clk, Workers: 1})
+		release := make(chan struct{})
+		var calls atomic.Int64
+		subscribe(t, tp, pubsub.Func(func(context.Context, pubsub.Event) error {
+			<-release
+			return nil
+		}), pubsub.SubscriptionConfig{})
+		second := subscribe(t, tp, pubsub.Func(func(context.Context, pubsub.Event) error {
+			calls.Add(1)
+			return nil
+		}), pubsub.SubscriptionConfig{})
+		publish(t, tp, pubsub.PublishInput{Message: "m"})
+		synctest.Wait() // the one worker is in the first function
+		require.NoError(t, tp.Unsubscribe(ctx, second.ARN()))
+		close(release)
+		flush(t, tp)
+		assert.Zero(t, calls.Load())
+		assert.Equal(t, int64(1), tp.Stats().Delivered)
+	})
+}
