@@ -245,8 +245,8 @@ func (t *Topic) deadLetter(d *delivery, cause error) bool {
 		"RequestID":    queue.StringAttribute(d.m.id + "-" + strconv.Itoa(d.attempt)),
 	}
 	if d.raw() {
-		if len(d.m.qattrs)+len(attrs) <= MaxRawQueueAttributes {
-			for k, a := range d.m.qattrs {
+		if qa := d.m.queueAttributes(); len(qa)+len(attrs) <= MaxRawQueueAttributes {
+			for k, a := range qa {
 				attrs[k] = a
 			}
 		}

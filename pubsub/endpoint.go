@@ -147,7 +147,7 @@ func (e *fifoEndpoint) deliver(ctx context.Context, d *delivery) error {
 
 func queueInput(d *delivery) queue.SendInput {
 	if d.raw() {
-		return queue.SendInput{Body: d.m.bodyFor(ProtocolSQS), Attributes: d.m.qattrs}
+		return queue.SendInput{Body: d.m.bodyFor(ProtocolSQS), Attributes: d.m.queueAttributes()}
 	}
 	return queue.SendInput{Body: d.m.envelope(d.t, ProtocolSQS, d.t.cfg.SignQueueMessages).shared}
 }

@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -125,7 +126,14 @@ func (m *message) buildEnvelope(t *Topic, body string, signed bool) *envelope {
 	if signed {
 		e.sig = m.signature(t, body)
 	}
-	b := make([]byte, 0, len(body)+512)
+	bp := builders.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledBuilder {
+			builders.Put(bp)
+		}
+	}()
+	b := (*bp)[:0]
+	defer func() { *bp = b[:0] }()
 	b = append(b, `{"Type":"Notification","MessageId":`...)
 	b = appendString(b, m.id)
 	if m.seq != "" {
@@ -182,6 +190,14 @@ func (m *message) buildEnvelope(t *Topic, body string, signed bool) *envelope {
 	e.head, e.tail = e.shared[:i], e.shared[j:]
 	return e
 }
+
+// builders are the buffers envelopes are built in, reused: only the
+// finished string is allocated per envelope.
+var builders = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxPooledBuilder is the largest buffer put back in builders: one grown
+// for a large message is left to the collector.
+const maxPooledBuilder = 64 << 10
 
 // signature signs the message with this body.
 func (m *message) signature(t *Topic, body string) string {

@@ -94,9 +94,9 @@ type message struct {
 	group, dedup string
 	subject      string
 	body         string
-	attrs        map[string]Attribute       // the topic's copy; nil when none
-	qattrs       map[string]queue.Attribute // the same, for raw queue delivery
-	bodies       map[string]string          // per protocol, with MessageStructure json
+	attrs        map[string]Attribute                       // the topic's copy; nil when none
+	qattrs       atomic.Pointer[map[string]queue.Attribute] // attrs for raw queue delivery, made on first use
+	bodies       map[string]string                          // per protocol, with MessageStructure json
 	timestamp    string
 
 	plain [2]atomic.Pointer[envelope] // without MessageStructure json: unsigned, signed
@@ -119,7 +119,6 @@ func (m *message) bodyFor(p Protocol) string {
 type checked struct {
 	in     PublishInput
 	attrs  map[string]Attribute
-	qattrs map[string]queue.Attribute
 	bodies map[string]string
 	size   int
 }
@@ -144,9 +143,15 @@ func (t *Topic) check(in PublishInput) (checked, error) {
 	default:
 		return c, fmt.Errorf("%w: MessageStructure %q, want \"\" or \"json\"", ErrInvalidMessage, in.MessageStructure)
 	}
+	var vm map[string]queue.Attribute // the attributes as the SQS rules read them
 	if len(in.Attributes) > 0 {
 		c.attrs = make(map[string]Attribute, len(in.Attributes))
-		c.qattrs = make(map[string]queue.Attribute, len(in.Attributes))
+		vp := validation.Get().(*map[string]queue.Attribute)
+		defer func() {
+			clear(*vp)
+			validation.Put(vp)
+		}()
+		vm = *vp
 		for name, a := range in.Attributes {
 			if strings.HasPrefix(a.DataType, "String.Array") && !jsonArray(a.StringValue) {
 				return c, fmt.Errorf("%w: %q: String.Array value is not a JSON array", ErrInvalidAttribute, name)
@@ -155,10 +160,10 @@ func (t *Topic) check(in PublishInput) (checked, error) {
 				a.BinaryValue = append([]byte(nil), a.BinaryValue...)
 			}
 			c.attrs[name] = a
-			c.qattrs[name] = queue.Attribute(a)
+			vm[name] = queue.Attribute(a)
 		}
 	}
-	size, err := checkSQS(in.Message, c.qattrs)
+	size, err := checkSQS(in.Message, vm)
 	if err != nil {
 		return c, err
 	}
@@ -188,6 +193,29 @@ func checkSubject(s string) error {
 		return fmt.Errorf("%w: Subject must start with a letter, digit or punctuation mark", ErrInvalidMessage)
 	}
 	return nil
+}
+
+// validation holds the maps check fills to apply the SQS rules, reused.
+var validation = sync.Pool{New: func() any { m := map[string]queue.Attribute{}; return &m }}
+
+// queueAttributes returns the message's attributes as a queue takes them,
+// made on first use and shared by the raw queue deliveries; nil when the
+// message has none.
+func (m *message) queueAttributes() map[string]queue.Attribute {
+	if len(m.attrs) == 0 {
+		return nil
+	}
+	if p := m.qattrs.Load(); p != nil {
+		return *p
+	}
+	qa := make(map[string]queue.Attribute, len(m.attrs))
+	for k, a := range m.attrs {
+		qa[k] = queue.Attribute(a)
+	}
+	if m.qattrs.CompareAndSwap(nil, &qa) {
+		return qa
+	}
+	return *m.qattrs.Load()
 }
 
 // checkSQS checks the body and the attributes by the SQS rules SNS shares

@@ -243,7 +243,7 @@ func (t *Topic) publish(c *checked) (PublishResult, error) {
 	now := t.cfg.Clock.Now()
 	m := &message{
 		id: engine.NewID(), subject: c.in.Subject, body: c.in.Message,
-		attrs: c.attrs, qattrs: c.qattrs, bodies: c.bodies,
+		attrs: c.attrs, bodies: c.bodies,
 		group: c.in.GroupID, dedup: c.in.DeduplicationID,
 		timestamp: now.UTC().Format(timestampLayout),
 	}
