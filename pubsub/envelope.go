@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // Notification is the JSON envelope SNS delivers to queues and HTTP
@@ -228,19 +227,14 @@ func (m *message) envelopeAttributes() map[string]MessageAttribute {
 const hexDigits = "0123456789abcdef"
 
 // appendString appends s as a JSON string. s is valid UTF-8 (publish
-// checks it); control characters are escaped.
+// checks bodies, subjects and attributes), so only quotes, backslashes and
+// control characters need escaping; other bytes are copied as they are.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
-			if c < utf8.RuneSelf {
-				i++
-				continue
-			}
-			_, n := utf8.DecodeRuneInString(s[i:])
-			i += n
 			continue
 		}
 		b = append(b, s[start:i]...)
@@ -256,8 +250,7 @@ func appendString(b []byte, s string) []byte {
 		default:
 			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
-		i++
-		start = i
+		start = i + 1
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
