@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/benbjohnson/clock"
 
@@ -50,6 +52,7 @@ func ExampleTopic() {
 
 	for _, q := range []*queue.Queue{shipping, large} {
 		msgs, _ := q.Receive(ctx, queue.ReceiveOptions{MaxMessages: 10})
+		var lines []string
 		for _, m := range msgs {
 			body := m.Body
 			if q == large { // the JSON envelope: the message is inside
@@ -57,14 +60,16 @@ func ExampleTopic() {
 				json.Unmarshal([]byte(m.Body), &n)
 				body = n.Type + ": " + n.Message
 			}
-			fmt.Printf("%s: %s\n", q.Name(), body)
+			lines = append(lines, q.Name()+": "+body)
 		}
+		slices.Sort(lines) // a standard topic keeps no order
+		fmt.Println(strings.Join(lines, "\n"))
 	}
 	st := orders.Stats()
 	fmt.Println("published", st.Published, "delivered", st.Delivered, "filtered out", st.FilteredOut)
 	// Output:
-	// shipping: order of 40
 	// shipping: order of 2500
+	// shipping: order of 40
 	// large-orders: Notification: order of 2500
 	// published 2 delivered 3 filtered out 1
 }

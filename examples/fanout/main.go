@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"slices"
 	"sync"
 
 	"github.com/benbjohnson/clock"
@@ -96,24 +97,36 @@ func main() {
 		log.Fatal(err)
 	}
 
+	// A standard topic keeps no order: print each queue's messages sorted.
 	fmt.Println("shipping queue (raw bodies):")
+	var lines []string
 	for _, m := range receiveAll(ctx, shipping) {
-		fmt.Println("  ", m.Body)
+		lines = append(lines, m.Body)
 	}
+	printSorted(lines)
 	fmt.Println("high-value queue (SNS envelopes, filtered by total ≥ 1000):")
+	lines = nil
 	for _, m := range receiveAll(ctx, highValue) {
 		var n pubsub.Notification
 		if err := json.Unmarshal([]byte(m.Body), &n); err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("   %s %q: %s (customer=%s)\n", n.Type, n.Subject, n.Message, n.MessageAttributes["customer"].Value)
+		lines = append(lines, fmt.Sprintf("%s %q: %s (customer=%s)", n.Type, n.Subject, n.Message, n.MessageAttributes["customer"].Value))
 	}
+	printSorted(lines)
 	stats.mu.Lock()
 	fmt.Printf("analytics function: %d orders, revenue %d\n", stats.orders, stats.revenue)
 	stats.mu.Unlock()
 	for _, s := range orders.Subscriptions() {
 		st := s.Stats()
 		fmt.Printf("  %-6s %-10s delivered %d, filtered out %d, retries %d\n", s.Protocol(), s.Endpoint(), st.Delivered, st.FilteredOut, st.Retries)
+	}
+}
+
+func printSorted(lines []string) {
+	slices.Sort(lines)
+	for _, l := range lines {
+		fmt.Println("  ", l)
 	}
 }
 
