@@ -125,12 +125,14 @@
 //
 // A Topic is safe for concurrent use; only Flush blocks. One mutex guards
 // the subscriptions' queues, the timer heap and the counters; it is never
-// held while calling an endpoint, a dead-letter queue or a filter. Publish
-// on a standard topic evaluates the filter policies without it, from a
-// copy-on-write list of subscriptions, each distinct policy once per
-// message however many subscriptions share it; a FIFO topic's Publish
-// holds the lock throughout, so that every subscription gets its messages
-// in sequence order.
+// held while calling an endpoint or a dead-letter queue. Publish on a
+// standard topic evaluates the filter policies without it, from a
+// copy-on-write list of subscriptions, each distinct policy (same text and
+// scope) once per message however many subscriptions share it; a FIFO
+// topic's Publish holds the lock throughout, filtering included, so that
+// every subscription gets its messages in sequence order. Publish never
+// waits for deliveries: a producer faster than its endpoints grows the
+// subscriptions' queues (Stats.Pending), with no limit.
 //
 // Each subscription has its own queue of deliveries and a bound on how
 // many run at once (MaxConcurrency; 1 on a FIFO topic). Two fixed pools of
