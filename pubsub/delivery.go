@@ -90,9 +90,10 @@ func (t *Topic) work(p *pool) {
 		if s.limiter != nil && !t.throttleLocked(s) {
 			continue
 		}
-		batch = batch[:0]
-		for range n {
-			batch = append(batch, s.q.popFront())
+		batch = t.takeLocked(s, n, batch[:0])
+		if len(batch) == 0 {
+			t.kickLocked(s)
+			continue // all set aside behind their groups' retries
 		}
 		s.inflight++
 		s.running += len(batch)
@@ -109,6 +110,24 @@ func (t *Topic) work(p *pool) {
 		clear(batch)
 		clear(outs)
 	}
+}
+
+// takeLocked takes up to n deliveries from the front of s's queue. On a
+// FIFO topic a delivery of a group waiting for a retry is set aside behind
+// it instead, in order.
+func (t *Topic) takeLocked(s *Subscription, n int, batch []work) []work {
+	for len(batch) < n && s.q.len() > 0 {
+		w := s.q.popFront()
+		if len(s.held) > 0 && w.m != nil {
+			if h := s.held[w.m.group]; h != nil {
+				h.pushBack(w)
+				s.heldN++
+				continue
+			}
+		}
+		batch = append(batch, w)
+	}
+	return batch
 }
 
 // throttleLocked takes a token of the subscription's MaxReceivesPerSecond
@@ -212,8 +231,13 @@ func (t *Topic) recordLocked(s *Subscription, batch []work, outs []outcome) {
 			}
 			e := timed{at: now.Add(delay), s: s, w: w, hasWork: true}
 			if t.cfg.FIFO {
-				s.blocked = true
-				e.unblock = true
+				// The message's group waits for it: the worker sets the
+				// group's later messages aside as it meets them.
+				if s.held == nil {
+					s.held = map[string]*deque[work]{}
+				}
+				s.held[w.m.group] = &deque[work]{}
+				e.release = true
 			}
 			t.waitLocked(e, now)
 		}
@@ -314,6 +338,15 @@ func (d *deque[T]) pushFront(v T) {
 }
 
 func (d *deque[T]) front() T { return d.buf[d.head] }
+
+func (d *deque[T]) popBack() T {
+	var zero T
+	i := (d.head + d.n - 1) & (len(d.buf) - 1)
+	v := d.buf[i]
+	d.buf[i] = zero
+	d.n--
+	return v
+}
 
 func (d *deque[T]) popFront() T {
 	var zero T

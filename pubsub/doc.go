@@ -12,8 +12,9 @@
 // (package filter, in MessageAttributes or MessageBody scope) accepts it;
 // it returns once the copies are queued, and the deliveries happen on the
 // topic's workers. Flush waits until every accepted message has been
-// delivered, dead-lettered or dropped, or waits on a clock timer, so a
-// test can look at the endpoints after it.
+// delivered, dead-lettered or dropped, or waits on a clock timer (a
+// retry, a throttle, or a FIFO group behind a retry), so a test can look
+// at the endpoints after it.
 //
 // Subscribe takes an Endpoint, each a small interface a test can fake:
 //
@@ -80,8 +81,9 @@
 // publish whose deduplication ID (or, with ContentBasedDeduplication, the
 // SHA-256 of its body) it saw in the last 5 minutes, returning the first
 // message's ID, and delivers to each subscription one message at a time
-// in sequence order: a message waiting for a retry holds back the ones
-// behind it.
+// in sequence order: a message waiting for a retry holds back the later
+// messages of its group (they count as waiting on a retry in Stats), and
+// the other groups go on.
 //
 // Stats and Subscription.Stats count messages published, matched,
 // delivered, filtered out, retried, failed, dead-lettered and dropped,
@@ -179,9 +181,8 @@
 //     that never returns holds its worker until Close.
 //   - A message may carry any number of attributes, as in SNS; raw
 //     delivery to a queue of one with more than 10 fails for good.
-//   - A FIFO subscription waiting for a retry holds back all its later
-//     messages, not only those of the same group. Deduplication is
-//     topic-wide (FifoThroughputScope Topic); no throughput quotas.
+//   - FIFO deduplication is topic-wide (FifoThroughputScope Topic); there
+//     are no FIFO throughput quotas.
 //   - Dead letters of a raw subscription carry the message's attributes
 //     only when they fit in 10 with the three error attributes.
 //   - Not implemented: Firehose endpoints, data protection and message

@@ -84,8 +84,9 @@ func TestFIFORetryHoldsTheMessagesBehindIt(t *testing.T) {
 			return out
 		}
 		assert.Equal(t, []string{"0", "1"}, bodies(), "the rest wait behind the retry")
-		assert.Equal(t, 1, sub.Stats().WaitingRetry)
-		assert.Equal(t, 3, sub.Stats().Pending, "3, 4 and 5 queued behind it")
+		st := sub.Stats()
+		assert.Equal(t, 4, st.WaitingRetry, "2 on its timer, 3, 4 and 5 behind it")
+		assert.Zero(t, st.Pending)
 		advance(clk, time.Second)
 		flush(t, tp)
 		assert.Equal(t, []string{"0", "1", "2", "3", "4", "5"}, bodies())
@@ -169,4 +170,43 @@ func TestFIFODeadLetterKeepsGroup(t *testing.T) {
 func contentHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+func TestFIFORetryHoldsOnlyItsGroup(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		tp := newTopic(t, pubsub.TopicConfig{Name: "t.fifo", FIFO: true, Clock: clk})
+		// a1 fails its first attempt and 3 immediate retries; its first
+		// 1 s retry succeeds.
+		fails := 0
+		s := &fifoSink{fail: func(_ int, in fifo.SendInput) error {
+			if in.Body == "a1" && fails < 4 {
+				fails++
+				return errBusy
+			}
+			return nil
+		}}
+		subscribe(t, tp, pubsub.FIFOQueue(s), pubsub.SubscriptionConfig{RawMessageDelivery: true})
+		for i, body := range []string{"a0", "b0", "a1", "b1", "a2", "b2", "a3"} {
+			publish(t, tp, pubsub.PublishInput{Message: body, GroupID: body[:1], DeduplicationID: fmt.Sprint(i)})
+		}
+		flush(t, tp)
+		bodies := func() []string {
+			var out []string
+			for _, in := range s.snapshot() {
+				out = append(out, in.Body)
+			}
+			return out
+		}
+		assert.Equal(t, []string{"a0", "b0", "b1", "b2"}, bodies(), "group b goes on while a waits")
+		publish(t, tp, pubsub.PublishInput{Message: "a9", GroupID: "a", DeduplicationID: "late"})
+		publish(t, tp, pubsub.PublishInput{Message: "b9", GroupID: "b", DeduplicationID: "late-b"})
+		flush(t, tp)
+		assert.Equal(t, []string{"a0", "b0", "b1", "b2", "b9"}, bodies(), "a message published during the wait waits too")
+		advance(clk, time.Second)
+		flush(t, tp)
+		assert.Equal(t, []string{"a0", "b0", "b1", "b2", "b9", "a1", "a2", "a3", "a9"}, bodies())
+		publish(t, tp, pubsub.PublishInput{Message: "a4", GroupID: "a", DeduplicationID: "x"})
+		flush(t, tp)
+		assert.Equal(t, "a4", bodies()[9])
+	})
 }

@@ -41,13 +41,15 @@ type Subscription struct {
 	pending  bool // waiting for ConfirmSubscription
 	removed  bool // unsubscribed, or the topic closed
 	q        deque[work]
-	inflight int  // batches of deliveries running, at most MaxConcurrency
-	running  int  // deliveries in those batches
-	blocked  bool // held until a timer: FIFO behind a retry, or throttled
-	inReady  bool // in pool.ready
-	busy     bool // counted in topic.active
-	waiting  int  // deliveries in the timer heap
-	prepaid  int  // throttle tokens reserved while blocked
+	inflight int                     // batches of deliveries running, at most MaxConcurrency
+	running  int                     // deliveries in those batches
+	blocked  bool                    // held until a timer: throttled
+	held     map[string]*deque[work] // FIFO: by group waiting for a retry, the deliveries behind it
+	heldN    int                     // deliveries in held
+	inReady  bool                    // in pool.ready
+	busy     bool                    // counted in topic.active
+	waiting  int                     // deliveries in the timer heap
+	prepaid  int                     // throttle tokens reserved while blocked
 	limiter  *rate.Limiter
 	stats    SubscriptionStats
 }
@@ -114,7 +116,7 @@ func (s *Subscription) Stats() SubscriptionStats {
 	st := s.stats
 	st.FilteredOut = s.filteredOut.Load()
 	st.Pending = s.q.len() + s.running
-	st.WaitingRetry = s.waiting
+	st.WaitingRetry = s.waiting + s.heldN
 	return st
 }
 
@@ -275,6 +277,7 @@ func (t *Topic) Unsubscribe(ctx context.Context, arn string) error {
 		t.policies.release(s.policy)
 	}
 	s.q = deque[work]{}
+	s.held, s.heldN = nil, 0
 	t.timers.removeSub(s)
 	s.waiting = 0
 	t.kickLocked(s)
@@ -306,7 +309,7 @@ func (t *Topic) Stats() Stats {
 	st := Stats{Published: t.published, Subscriptions: len(t.byARN), Counters: t.total}
 	for _, s := range t.byARN {
 		st.Pending += s.q.len() + s.running
-		st.WaitingRetry += s.waiting
+		st.WaitingRetry += s.waiting + s.heldN
 	}
 	return st
 }

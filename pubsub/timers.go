@@ -15,7 +15,8 @@ type timed struct {
 	s       *Subscription
 	w       work
 	hasWork bool
-	unblock bool
+	unblock bool // a throttled subscription may go on
+	release bool // w's group (FIFO) may go on: w, then what was set aside
 }
 
 // timerHeap orders the waits by time.
@@ -113,6 +114,15 @@ func (tm *timer) fire() {
 		s := e.s
 		if s.removed {
 			continue
+		}
+		if e.release {
+			g := e.w.m.group
+			h := s.held[g]
+			for h.len() > 0 {
+				s.q.pushFront(h.popBack())
+				s.heldN--
+			}
+			delete(s.held, g)
 		}
 		if e.hasWork {
 			s.waiting--

@@ -344,7 +344,7 @@ func (w *dedupWindow) put(id string, r PublishResult, now time.Time) {
 
 // Flush blocks until every message published before it has been
 // delivered, dead-lettered or dropped, or is waiting on a clock timer (a
-// retry, a throttle, or a FIFO subscription held behind one): once it
+// retry, a throttle, or a FIFO group held behind a retry): once it
 // returns, a test can look at the endpoints. It returns ctx.Err() when ctx
 // is done first, and ErrClosed when the topic is (or gets) closed.
 func (t *Topic) Flush(ctx context.Context) error {
