@@ -2,6 +2,7 @@ package pubsub
 
 import (
 	"crypto/rsa"
+	"crypto/x509"
 	"fmt"
 	"runtime"
 	"strings"
@@ -77,6 +78,11 @@ type TopicConfig struct {
 	// (which takes 100 ms or more to make; tests may share one). The
 	// topic makes a self-signed certificate for it: see Certificate.
 	SigningKey *rsa.PrivateKey
+
+	// SigningCertificate, with a SigningKey, is the certificate the topic
+	// exposes for it instead of a self-signed one; its public key must be
+	// the SigningKey's. Nil means a self-signed certificate.
+	SigningCertificate *x509.Certificate
 
 	// Workers is the size of each of the topic's two worker pools, one for
 	// queue subscriptions and one for the others: 1 or more. Zero means

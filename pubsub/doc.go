@@ -168,8 +168,10 @@
 //     backoff functions are a model (SNS publishes only a graph), and the
 //     AWS-managed and customer schedules count their phases as retries
 //     after the first attempt.
-//   - The signing certificate is self-signed and served nowhere: a handler
-//     takes it from CertificatePEM instead of fetching SigningCertURL.
+//   - The signing certificate is self-signed (unless
+//     TopicConfig.SigningCertificate supplies one) and served nowhere: a
+//     handler takes it from CertificatePEM instead of fetching
+//     SigningCertURL.
 //   - Confirmation is by ConfirmSubscription(token); nothing listens at
 //     SubscribeURL. Subscription ARNs are real ARNs while pending (SNS
 //     lists "PendingConfirmation"); Subscribe makes a new subscription

@@ -277,7 +277,10 @@ type signer struct {
 
 // newSigner makes the certificate for key (a new key when nil), valid
 // from an hour before now for ten years.
-func newSigner(key *rsa.PrivateKey, now time.Time, region string) (*signer, error) {
+func newSigner(key *rsa.PrivateKey, cert *x509.Certificate, now time.Time, region string) (*signer, error) {
+	if cert != nil {
+		return signerOf(key, cert.Raw, cert, region), nil
+	}
 	if key == nil {
 		var err error
 		if key, err = rsa.GenerateKey(rand.Reader, keyBits); err != nil {
@@ -299,17 +302,21 @@ func newSigner(key *rsa.PrivateKey, now time.Time, region string) (*signer, erro
 	if err != nil {
 		return nil, fmt.Errorf("pubsub: making the certificate: %w", err)
 	}
-	cert, err := x509.ParseCertificate(der)
+	made, err := x509.ParseCertificate(der)
 	if err != nil {
 		return nil, fmt.Errorf("pubsub: reading the certificate: %w", err)
 	}
+	return signerOf(key, der, made, region), nil
+}
+
+func signerOf(key *rsa.PrivateKey, der []byte, cert *x509.Certificate, region string) *signer {
 	sum := sha256.Sum256(der)
 	return &signer{
 		key:     key,
 		cert:    cert,
 		pem:     pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		certURL: "https://sns." + region + ".amazonaws.com/SimpleNotificationService-" + hex.EncodeToString(sum[:16]) + ".pem",
-	}, nil
+	}
 }
 
 // sign returns the base64 SHA256withRSA signature of the string to sign.

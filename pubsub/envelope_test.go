@@ -3,13 +3,16 @@ package pubsub_test
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
 	"sync"
@@ -280,4 +283,27 @@ func TestFuncEventShape(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"Sns":{`)
 	assert.Contains(t, string(b), `"SigningCertUrl":`)
+}
+
+func TestSuppliedSigningCertificate(t *testing.T) {
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "sns.amazonaws.com"},
+		NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<32, 0)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &testKey().PublicKey, testKey())
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	tp := newTopic(t, pubsub.TopicConfig{SigningCertificate: cert, SignQueueMessages: true})
+	assert.Same(t, cert, tp.Certificate())
+	q := newQueue(t, "q")
+	subscribe(t, tp, pubsub.Queue(q), pubsub.SubscriptionConfig{})
+	publish(t, tp, pubsub.PublishInput{Message: "m"})
+	flush(t, tp)
+	require.NoError(t, verify(t, tp.CertificatePEM(), decode(t, drain(t, q)[0].Body)))
+
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	_, err = pubsub.NewTopic(pubsub.TopicConfig{SigningKey: other, SigningCertificate: cert})
+	assert.ErrorIs(t, err, pubsub.ErrInvalidConfig)
+	_, err = pubsub.NewTopic(pubsub.TopicConfig{SigningCertificate: cert})
+	assert.ErrorIs(t, err, pubsub.ErrInvalidConfig)
 }

@@ -2,6 +2,7 @@ package pubsub
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -71,20 +72,25 @@ func NewTopic(cfg TopicConfig) (*Topic, error) {
 	if c.SigningKey != nil && c.SigningKey.N.BitLen() < keyBits {
 		return nil, invalid("SigningKey", fmt.Sprintf("%d bits", c.SigningKey.N.BitLen()), "an RSA key of 2048 bits or more")
 	}
+	if cert := c.SigningCertificate; cert != nil {
+		if pub, ok := cert.PublicKey.(*rsa.PublicKey); c.SigningKey == nil || !ok || !pub.Equal(&c.SigningKey.PublicKey) {
+			return nil, invalid("SigningCertificate", cert.Subject, "a certificate of the SigningKey's public key")
+		}
+	}
 	// With a key, the certificate is made now (it takes a millisecond or
 	// so); without, the key and certificate are made when first needed
 	// (100 ms or more), so a topic that delivers only to queues never
 	// makes one.
 	var signerFn func() *signer
 	if c.SigningKey != nil || c.SignQueueMessages {
-		s, err := newSigner(c.SigningKey, c.Clock.Now(), c.Region)
+		s, err := newSigner(c.SigningKey, c.SigningCertificate, c.Clock.Now(), c.Region)
 		if err != nil {
 			return nil, err
 		}
 		signerFn = func() *signer { return s }
 	} else {
 		signerFn = sync.OnceValue(func() *signer {
-			s, err := newSigner(nil, c.Clock.Now(), c.Region)
+			s, err := newSigner(nil, nil, c.Clock.Now(), c.Region)
 			if err != nil {
 				// crypto/rand does not fail (it crashes the program
 				// instead, since Go 1.24), nor does signing a valid
