@@ -145,6 +145,14 @@ func resolveTopic(c TopicConfig) (topicConfig, error) {
 	if len(r.Account) != 12 || strings.Trim(r.Account, "0123456789") != "" {
 		return r, invalid("Account", fmt.Sprintf("%q", c.Account), "12 digits")
 	}
+	if k := c.SigningKey; k != nil && k.N.BitLen() < keyBits {
+		return r, invalid("SigningKey", fmt.Sprintf("%d bits", k.N.BitLen()), "an RSA key of 2048 bits or more")
+	}
+	if cert := c.SigningCertificate; cert != nil {
+		if pub, ok := cert.PublicKey.(*rsa.PublicKey); c.SigningKey == nil || !ok || !pub.Equal(&c.SigningKey.PublicKey) {
+			return r, invalid("SigningCertificate", cert.Subject, "a certificate of the SigningKey's public key")
+		}
+	}
 	switch {
 	case c.Workers == 0:
 		r.Workers = 4 * runtime.GOMAXPROCS(0)

@@ -2,7 +2,6 @@ package pubsub
 
 import (
 	"context"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -43,7 +42,8 @@ type Topic struct {
 
 	// mu guards everything below, and the mutable fields of every
 	// Subscription. It is the topic's only lock; it is never held while
-	// calling an endpoint, a filter, or the clock's timer callbacks.
+	// calling an endpoint or a dead-letter queue (it is while a FIFO
+	// topic's Publish evaluates the filters).
 	mu        sync.Mutex
 	closed    bool
 	byARN     map[string]*Subscription
@@ -62,20 +62,14 @@ type Topic struct {
 
 // NewTopic makes a topic from cfg, and starts its workers; see TopicConfig
 // for the defaults. It returns an error wrapping ErrInvalidConfig that
-// names the field, the value and the allowed range. Without a SigningKey it
-// makes one, which takes 100 ms or more.
+// names the field, the value and the allowed range. Without a SigningKey,
+// the topic makes its key (100 ms or more) when it first needs it: at the
+// first Subscribe of an endpoint that gets signed messages, or the first
+// call of Certificate; a topic that only feeds queues never does.
 func NewTopic(cfg TopicConfig) (*Topic, error) {
 	c, err := resolveTopic(cfg)
 	if err != nil {
 		return nil, err
-	}
-	if c.SigningKey != nil && c.SigningKey.N.BitLen() < keyBits {
-		return nil, invalid("SigningKey", fmt.Sprintf("%d bits", c.SigningKey.N.BitLen()), "an RSA key of 2048 bits or more")
-	}
-	if cert := c.SigningCertificate; cert != nil {
-		if pub, ok := cert.PublicKey.(*rsa.PublicKey); c.SigningKey == nil || !ok || !pub.Equal(&c.SigningKey.PublicKey) {
-			return nil, invalid("SigningCertificate", cert.Subject, "a certificate of the SigningKey's public key")
-		}
 	}
 	// With a key, the certificate is made now (it takes a millisecond or
 	// so); without, the key and certificate are made when first needed
