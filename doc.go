@@ -29,6 +29,13 @@
 //     MessageAttributes or MessageBody scope with every operator and limit
 //     SNS has; Policy.Match decides a message without allocating and
 //     Policy.Explain says which key failed and why.
+//   - [github.com/stratus-go/stratus/deploy]: a simulator of Elastic
+//     Beanstalk deployments. deploy.New makes an environment (a fleet
+//     behind a load balancer); Deploy rolls a version out with one of the
+//     five policies and returns a Report of capacity, downtime, duration,
+//     instance-hours and rollback; Compare runs all five on one scenario;
+//     Environment.Handler routes real requests to the instances in service.
+//     With a *clock.Mock, Deploy moves the mock itself.
 //   - [github.com/stratus-go/stratus/blob]: S3-like buckets, in memory
 //     (blob.NewMemory) or in a folder (blob.NewDir), behind the small
 //     blob.Bucket interface; queue's large payloads use them.
@@ -44,7 +51,6 @@
 //   - stream, with stream/consumer, stream/firehose and stream/analytics:
 //     data streams (Kinesis) and the services around them
 //   - mail: email (SES)
-//   - deploy: a deployment-policy simulator (Elastic Beanstalk)
 //
 // # How they compose
 //

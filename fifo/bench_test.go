@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/stratus-go/stratus/fifo"
-	"github.com/stratus-go/stratus/queue"
 )
 
 var body256 = strings.Repeat("x", 256)
@@ -43,9 +42,10 @@ func BenchmarkPipelineGroups(b *testing.B) {
 }
 
 // BenchmarkManyGroupsOneBlocked is the same pipeline over 100,000 groups,
-// while one more group holds a message in flight (and more behind it) for
-// the whole run: choosing the next message must not look at the blocked
-// group, nor at the idle ones.
+// each holding a message from the start (so 100,000 groups are live all
+// along), while one more group holds a message in flight (and more behind
+// it) for the whole run: choosing the next message must not look at the
+// blocked group, nor at the others.
 func BenchmarkManyGroupsOneBlocked(b *testing.B) {
 	benchPipeline(b, 100_000, true)
 }
@@ -60,7 +60,8 @@ func benchPipeline(b *testing.B, groups int, blocked bool) {
 		b.Fatal(err)
 	}
 	defer q.Close()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx := context.Background()
+	rctx, cancel := context.WithCancel(ctx) // the consumers'
 	defer cancel()
 	if blocked {
 		for i := range 100 {
@@ -76,6 +77,13 @@ func benchPipeline(b *testing.B, groups int, blocked bool) {
 	for i := range names {
 		names[i] = "group-" + strconv.Itoa(i)
 	}
+	if blocked { // every group live before the clock starts
+		for i, name := range names {
+			if _, err := q.Send(ctx, benchInput(name, "preload-"+strconv.Itoa(i))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 	n := int64(b.N)
 	var got atomic.Int64
 	var wg sync.WaitGroup
@@ -83,9 +91,9 @@ func benchPipeline(b *testing.B, groups int, blocked bool) {
 	for range 2 {
 		wg.Go(func() {
 			for got.Load() < n {
-				msgs, err := q.Receive(ctx, fifo.ReceiveOptions{MaxMessages: 10})
+				msgs, err := q.Receive(rctx, fifo.ReceiveOptions{MaxMessages: 10})
 				if err != nil {
-					if ctx.Err() == nil {
+					if rctx.Err() == nil {
 						errs <- err
 					}
 					return
@@ -118,7 +126,7 @@ func benchPipeline(b *testing.B, groups int, blocked bool) {
 }
 
 func benchInput(group, dedup string) fifo.SendInput {
-	return fifo.SendInput{SendInput: queue.SendInput{Body: body256}, GroupID: group, DeduplicationID: dedup}
+	return fifo.SendInput{Body: body256, GroupID: group, DeduplicationID: dedup}
 }
 
 // BenchmarkQueuedMemory holds 200,000 queued 256-byte messages in 1,000

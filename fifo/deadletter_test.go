@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-go/stratus/fifo"
-	"github.com/stratus-go/stratus/queue"
 )
 
 // A message whose receive count would exceed MaxReceiveCount moves to the
@@ -95,7 +94,7 @@ func TestAddDeadLettersDeduplicates(t *testing.T) {
 
 // Bad moved messages are refused all or none.
 func TestAddDeadLettersAllOrNone(t *testing.T) {
-	dlq := newQueue(t, fifo.Config{Name: "dlq.fifo", RedriveAllow: fifo.RedriveAllowPolicy{Permission: queue.ByQueue, SourceQueues: []string{"src.fifo"}}})
+	dlq := newQueue(t, fifo.Config{Name: "dlq.fifo", RedriveAllow: fifo.RedriveAllowPolicy{Permission: fifo.ByQueue, SourceQueues: []string{"src.fifo"}}})
 	good := fifo.DeadLetter{ID: "1", Body: "b", GroupID: "g", Source: "src.fifo"}
 	for _, tc := range []struct {
 		bad  fifo.DeadLetter

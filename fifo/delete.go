@@ -13,8 +13,9 @@ import (
 // and the message still in flight under it: once its visibility timeout has
 // ended, or it has been received again, the call returns
 // ErrReceiptHandleExpired and deletes nothing (on a FIFO queue this is an
-// error; on a standard queue it is not). Deleting a message that is already
-// gone returns nil. A handle this queue never issued returns
+// error; on a standard queue it is not). A repeated delete with the handle a
+// message was deleted with returns nil until the handle's visibility
+// timeout would have ended. A handle this queue never issued returns
 // ErrReceiptHandleInvalid; over the quota, a *ThrottleError. It does not
 // block.
 func (q *Queue) Delete(ctx context.Context, receiptHandle string) error {

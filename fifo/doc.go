@@ -24,7 +24,8 @@
 // message's ID and sequence number, even if that message has been received
 // or deleted since; duplicates do not extend the window. The ID is unique
 // across the queue, or within its group with ScopeMessageGroup. After the 5
-// minutes the queue forgets the ID and its memory is released.
+// minutes the queue forgets the ID; its memory is released at the next send,
+// receive with an attempt ID, or Stats.
 //
 // Every accepted message gets a sequence number, a 20-digit decimal that
 // increases with every message, and so within each group.
@@ -32,7 +33,11 @@
 // Receipt handles: Delete and ChangeVisibility need the handle of the
 // receive under which the message is still in flight. Once its visibility
 // timeout has ended, or it was received again, the handle returns
-// ErrReceiptHandleExpired (a standard queue accepts a delete with it). A
+// ErrReceiptHandleExpired (a standard queue accepts a delete with it); so
+// does a handle whose message has gone any other way than a delete with
+// this very handle (deleted under a later receive, moved to the dead-letter
+// queue, purged, expired). A repeated delete with the handle a message was
+// deleted with returns nil until that handle's timeout would have ended. A
 // visibility timeout of 0 makes a received message visible again as soon as
 // the receive returns, so the next receive may return it again; SQS warns
 // that one receive may then hold it twice, which never happens here.
@@ -101,8 +106,9 @@
 // Every method is safe for concurrent use. Only Receive blocks, and only
 // while it long polls. A queue uses no goroutine of its own and one clock
 // timer, armed to its next deadline. Sends are serialised by the queue's
-// mutex (the deduplication check and the store are one step); receives,
-// deletes and visibility changes take only the engine's lock. Selecting the
+// mutex (the deduplication check and the store are one step), and so are
+// receives with an attempt ID while they look up or record it; other
+// receives, deletes and visibility changes take only the engine's lock. Selecting the
 // next message is O(1) whatever the number of groups, blocked or idle;
 // timeouts are O(log n) on one heap.
 //
@@ -113,7 +119,9 @@
 // deduplication ID is kept for 5 minutes after its first send, whatever
 // happens to its message: a queue taking 3,000 messages a second (the
 // quota) remembers up to 900,000 IDs; one with Unlimited quotas remembers
-// 5 minutes' worth of whatever rate it takes.
+// 5 minutes' worth of whatever rate it takes. A deleted message leaves about
+// 260 bytes (no body) until its visibility timeout would have ended, so that
+// its receipt handle is still told apart from an expired one.
 //
 // # Differences from AWS
 //

@@ -8,7 +8,6 @@ import (
 	"github.com/benbjohnson/clock"
 
 	"github.com/stratus-go/stratus/fifo"
-	"github.com/stratus-go/stratus/queue"
 )
 
 // Messages of a group come in order, one receive at a time; other groups
@@ -26,7 +25,7 @@ func ExampleQueue() {
 		{"customer-1", "order 1 created"}, {"customer-2", "order 2 created"},
 		{"customer-1", "order 1 paid"}, {"customer-1", "order 1 shipped"},
 	} {
-		if _, err := q.Send(ctx, fifo.SendInput{SendInput: queue.SendInput{Body: m.body}, GroupID: m.group}); err != nil {
+		if _, err := q.Send(ctx, fifo.SendInput{Body: m.body, GroupID: m.group}); err != nil {
 			panic(err)
 		}
 	}
@@ -62,7 +61,7 @@ func ExampleQueue_Send_deduplication() {
 		panic(err)
 	}
 	defer q.Close()
-	charge := fifo.SendInput{SendInput: queue.SendInput{Body: "charge 42 EUR"}, GroupID: "card-7", DeduplicationID: "charge-1001"}
+	charge := fifo.SendInput{Body: "charge 42 EUR", GroupID: "card-7", DeduplicationID: "charge-1001"}
 	first, _ := q.Send(ctx, charge)
 	clk.Add(4 * time.Minute)
 	retry, _ := q.Send(ctx, charge) // a producer's retry after a timeout
@@ -89,7 +88,7 @@ func ExampleQueue_Receive_groupBlocking() {
 	}
 	defer q.Close()
 	for _, body := range []string{"step 1", "step 2"} {
-		if _, err := q.Send(ctx, fifo.SendInput{SendInput: queue.SendInput{Body: body}, GroupID: "job-9"}); err != nil {
+		if _, err := q.Send(ctx, fifo.SendInput{Body: body, GroupID: "job-9"}); err != nil {
 			panic(err)
 		}
 	}

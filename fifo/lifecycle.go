@@ -102,7 +102,7 @@ func (q *Queue) Close() error {
 	}
 	q.closed = true
 	q.eng.Close()
-	q.dedup = newWindow[sent](DeduplicationWindow)
-	q.attempts = newWindow[*attempt](AttemptWindow)
+	q.dedup = newWindow[sent](DeduplicationWindow, q.cfg.Clock.Now())
+	q.attempts = newWindow[*attempt](AttemptWindow, q.cfg.Clock.Now())
 	return nil
 }

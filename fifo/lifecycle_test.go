@@ -55,7 +55,7 @@ func TestPurge(t *testing.T) {
 		require.NoError(t, q.Purge(ctx))
 		s := stats(t, q)
 		assert.Zero(t, s.Visible+s.InFlight)
-		require.NoError(t, q.Delete(ctx, m.ReceiptHandle), "gone: no error")
+		require.ErrorIs(t, q.Delete(ctx, m.ReceiptHandle), fifo.ErrReceiptHandleExpired, "purged: the handle holds nothing")
 		require.ErrorIs(t, q.Purge(ctx), fifo.ErrPurgeInProgress)
 		assert.Equal(t, first, send(t, q, "g", "1"), "dedup IDs outlive a purge")
 		send(t, q, "g", "3")

@@ -11,7 +11,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/stratus-go/stratus/fifo"
-	"github.com/stratus-go/stratus/queue"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -50,7 +49,7 @@ func newQueue(t *testing.T, cfg fifo.Config) *fifo.Queue {
 
 // in is a message of group g with deduplication ID dedup.
 func in(body, g, dedup string) fifo.SendInput {
-	return fifo.SendInput{SendInput: queue.SendInput{Body: body}, GroupID: g, DeduplicationID: dedup}
+	return fifo.SendInput{Body: body, GroupID: g, DeduplicationID: dedup}
 }
 
 // send sends body to group g, with the body as deduplication ID.

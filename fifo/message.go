@@ -8,7 +8,10 @@ import (
 
 // Types shared with the standard queue.
 type (
-	// Attribute is a message attribute; see queue.Attribute.
+	// Attribute is a message attribute: DataType is String, Number or
+	// Binary, optionally with a custom label after a dot ("Number.float");
+	// String and Number values go in StringValue, Binary values in
+	// BinaryValue. See queue.Attribute.
 	Attribute = queue.Attribute
 	// DeleteBatchEntry is one receipt handle of a DeleteBatch.
 	DeleteBatchEntry = queue.DeleteBatchEntry
@@ -24,9 +27,17 @@ type (
 
 // SendInput is a message to send.
 type SendInput struct {
-	// Body and Attributes follow the standard queue's rules. Delay must be
-	// nil: a FIFO queue has only the queue's Delay (ErrDelayNotSupported).
-	queue.SendInput
+	// Body is the message text: 1 character or more, only the characters
+	// SQS allows (see ErrInvalidMessageContents).
+	Body string
+
+	// Attributes are up to 10 message attributes. The queue keeps a copy.
+	Attributes map[string]Attribute
+
+	// Delay must be nil: a FIFO queue has only the queue's Delay, and a
+	// send with its own returns ErrDelayNotSupported, as SQS does. It is
+	// here so that code moving from a standard queue fails loudly.
+	Delay *time.Duration
 
 	// GroupID names the message group: messages of one group are received
 	// in the order they were sent, one receive at a time. Required: 1–128
@@ -127,3 +138,20 @@ func (m Message) MD5OfBody() string { return queue.MD5OfBody(m.Body) }
 // MD5OfAttributes returns the digest SQS reports as MD5OfMessageAttributes,
 // or "" when the message has no attributes.
 func (m Message) MD5OfAttributes() string { return queue.MD5OfAttributes(m.Attributes) }
+
+// The kinds of RedriveAllowPolicy, as in package queue.
+const (
+	AllowAll = queue.AllowAll // any queue may use this one as its dead-letter queue
+	DenyAll  = queue.DenyAll  // no queue may
+	ByQueue  = queue.ByQueue  // only the queues named in SourceQueues may
+)
+
+// StringAttribute returns a String attribute.
+func StringAttribute(v string) Attribute { return queue.StringAttribute(v) }
+
+// NumberAttribute returns a Number attribute; v is a decimal number such as
+// "42", "-1.5" or "6.02e23".
+func NumberAttribute(v string) Attribute { return queue.NumberAttribute(v) }
+
+// BinaryAttribute returns a Binary attribute holding a copy of v.
+func BinaryAttribute(v []byte) Attribute { return queue.BinaryAttribute(v) }

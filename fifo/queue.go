@@ -77,8 +77,8 @@ func New(cfg Config) (*Queue, error) {
 		cfg:      r,
 		quotas:   newQuotas(r.callsPerSecond),
 		delay:    r.Delay,
-		dedup:    newWindow[sent](DeduplicationWindow),
-		attempts: newWindow[*attempt](AttemptWindow),
+		dedup:    newWindow[sent](DeduplicationWindow, r.Clock.Now()),
+		attempts: newWindow[*attempt](AttemptWindow, r.Clock.Now()),
 	}
 	ec := engine.Config[meta, Message]{
 		Clock:         r.Clock,

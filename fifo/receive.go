@@ -7,14 +7,13 @@ import (
 	"time"
 
 	"github.com/stratus-go/stratus/internal/engine"
-	"github.com/stratus-go/stratus/internal/sqsmsg"
 )
 
 // attempt is what a receive with an attempt ID returned, kept so that a
-// retry returns the same.
+// retry returns the same: the handles only, so that the window does not
+// keep the messages' bodies alive.
 type attempt struct {
 	handles []string
-	msgs    []Message
 }
 
 // Receive returns up to opts.MaxMessages messages and hides them, and with
@@ -111,7 +110,7 @@ func (q *Queue) retry(id string, vis time.Duration) (msgs []Message, ok bool, er
 	if !found {
 		return nil, false, nil
 	}
-	extended, err := q.eng.Extend(a.handles, vis)
+	msgs, extended, err := q.eng.Extend(a.handles, vis, make([]Message, 0, len(a.handles)))
 	if err != nil {
 		return nil, false, q.errorf("receive", err)
 	}
@@ -119,12 +118,12 @@ func (q *Queue) retry(id string, vis time.Duration) (msgs []Message, ok bool, er
 		q.attempts.remove(id)
 		return nil, false, nil
 	}
-	return copyMessages(a.msgs), true, nil
+	return msgs, true, nil
 }
 
 // remember keeps what a receive with attempt ID id returned.
 func (q *Queue) remember(id string, msgs []Message) {
-	a := &attempt{handles: make([]string, len(msgs)), msgs: copyMessages(msgs)}
+	a := &attempt{handles: make([]string, len(msgs))}
 	for i, m := range msgs {
 		a.handles[i] = m.ReceiptHandle
 	}
@@ -133,14 +132,4 @@ func (q *Queue) remember(id string, msgs []Message) {
 	now := q.cfg.Clock.Now()
 	q.attempts.expire(now)
 	q.attempts.put(id, a, now)
-}
-
-// copyMessages returns msgs with attribute maps of their own.
-func copyMessages(msgs []Message) []Message {
-	out := make([]Message, len(msgs))
-	for i, m := range msgs {
-		m.Attributes = sqsmsg.CopyAttributes(m.Attributes)
-		out[i] = m
-	}
-	return out
 }

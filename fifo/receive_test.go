@@ -104,7 +104,21 @@ func TestExpiredHandleFails(t *testing.T) {
 		again := receiveN(t, q, 1)[0]
 		require.ErrorIs(t, q.Delete(ctx, m.ReceiptHandle), fifo.ErrReceiptHandleExpired, "received again since")
 		require.NoError(t, q.Delete(ctx, again.ReceiptHandle))
-		require.NoError(t, q.Delete(ctx, again.ReceiptHandle), "already gone: no error")
+		require.NoError(t, q.Delete(ctx, again.ReceiptHandle), "deleted under this handle, within its timeout: no error")
+		require.ErrorIs(t, q.Delete(ctx, m.ReceiptHandle), fifo.ErrReceiptHandleExpired, "gone, and this handle expired before")
+		require.ErrorIs(t, q.ChangeVisibility(ctx, again.ReceiptHandle, time.Second), fifo.ErrMessageNotInFlight)
+
+		// A handle given up with ChangeVisibility(0) is expired once the
+		// message went on under another receive, before or after the
+		// timeout it was issued with.
+		send(t, q, "g", "2")
+		first := receiveN(t, q, 1)[0]
+		require.NoError(t, q.ChangeVisibility(ctx, first.ReceiptHandle, 0))
+		second := receiveN(t, q, 1)[0]
+		require.NoError(t, q.Delete(ctx, second.ReceiptHandle))
+		require.ErrorIs(t, q.Delete(ctx, first.ReceiptHandle), fifo.ErrReceiptHandleExpired)
+		advance(clk, 30*time.Second)
+		require.ErrorIs(t, q.Delete(ctx, again.ReceiptHandle), fifo.ErrReceiptHandleExpired, "its timeout has ended")
 		require.ErrorIs(t, q.Delete(ctx, "forged"), fifo.ErrReceiptHandleInvalid)
 	})
 }

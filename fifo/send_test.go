@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-go/stratus/fifo"
-	"github.com/stratus-go/stratus/queue"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -48,7 +47,7 @@ func TestConfigInvalid(t *testing.T) {
 		{"negative quota", fifo.Config{Limits: fifo.Limits{CallsPerSecond: -2}}, "Limits.CallsPerSecond"},
 		{"redrive without target", fifo.Config{Redrive: &fifo.Redrive{}}, "Redrive.Target"},
 		{"max receive count over 1000", fifo.Config{Redrive: &fifo.Redrive{Target: dlq, MaxReceiveCount: 1001}}, "Redrive.MaxReceiveCount"},
-		{"byQueue without queues", fifo.Config{RedriveAllow: fifo.RedriveAllowPolicy{Permission: queue.ByQueue}}, "RedriveAllow.SourceQueues"},
+		{"byQueue without queues", fifo.Config{RedriveAllow: fifo.RedriveAllowPolicy{Permission: fifo.ByQueue}}, "RedriveAllow.SourceQueues"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.cfg.Name == "" {
@@ -110,7 +109,7 @@ func TestSendMessageRules(t *testing.T) {
 	_, err = q.Send(ctx, in(strings.Repeat("x", 1025), "g", "d"))
 	require.ErrorIs(t, err, fifo.ErrMessageTooLarge)
 	m := in("a", "g", "d")
-	m.Attributes = map[string]fifo.Attribute{"AWS.x": queue.StringAttribute("v")}
+	m.Attributes = map[string]fifo.Attribute{"AWS.x": fifo.StringAttribute("v")}
 	_, err = q.Send(ctx, m)
 	require.ErrorIs(t, err, fifo.ErrInvalidAttribute)
 	assert.Zero(t, stats(t, q).Visible)
@@ -123,7 +122,7 @@ func TestContentBasedDeduplication(t *testing.T) {
 	first, err := q.Send(ctx, in("hello", "g", ""))
 	require.NoError(t, err)
 	m := in("hello", "g", "")
-	m.Attributes = map[string]fifo.Attribute{"k": queue.StringAttribute("v")}
+	m.Attributes = map[string]fifo.Attribute{"k": fifo.StringAttribute("v")}
 	again, err := q.Send(ctx, m)
 	require.NoError(t, err)
 	assert.Equal(t, first, again, "same body, other attributes: a duplicate")

@@ -11,6 +11,7 @@ import "time"
 // follow). The owning queue's mutex guards it.
 type window[V any] struct {
 	span  int64             // nanoseconds
+	start time.Time         // times are nanoseconds since start: monotonic on the real clock
 	index map[string]uint64 // key → position of its entry
 	queue []windowEntry[V]  // entries by position - base, oldest first
 	base  uint64            // position of queue[0]
@@ -20,17 +21,22 @@ type window[V any] struct {
 type windowEntry[V any] struct {
 	key     string
 	val     V
-	expires int64 // unix nanoseconds
+	expires int64 // nanoseconds since the window's start
 }
 
-func newWindow[V any](span time.Duration) *window[V] {
-	return &window[V]{span: int64(span), index: make(map[string]uint64)}
+func newWindow[V any](span time.Duration, start time.Time) *window[V] {
+	return &window[V]{span: int64(span), start: start, index: make(map[string]uint64)}
 }
+
+// at is now on the window's scale. Measured from a start time (with the
+// real clock's monotonic reading), a step of the wall clock does not
+// stretch or shorten a window.
+func (w *window[V]) at(now time.Time) int64 { return int64(now.Sub(w.start)) }
 
 // get returns the value of key if it was added less than span before now.
 func (w *window[V]) get(key string, now time.Time) (V, bool) {
 	if pos, ok := w.index[key]; ok {
-		if e := &w.queue[pos-w.base]; now.UnixNano() < e.expires {
+		if e := &w.queue[pos-w.base]; w.at(now) < e.expires {
 			return e.val, true
 		}
 	}
@@ -41,7 +47,7 @@ func (w *window[V]) get(key string, now time.Time) (V, bool) {
 // put remembers key with val until now+span, replacing an entry it had.
 func (w *window[V]) put(key string, val V, now time.Time) {
 	w.index[key] = w.base + uint64(len(w.queue))
-	w.queue = append(w.queue, windowEntry[V]{key: key, val: val, expires: now.UnixNano() + w.span})
+	w.queue = append(w.queue, windowEntry[V]{key: key, val: val, expires: w.at(now) + w.span})
 	w.peak = max(w.peak, len(w.index))
 }
 
@@ -51,7 +57,7 @@ func (w *window[V]) remove(key string) { delete(w.index, key) }
 // expire drops the entries whose time is up, and gives the memory back once
 // most of it is dead (a Go map does not shrink by itself, so it is rebuilt).
 func (w *window[V]) expire(now time.Time) {
-	t := now.UnixNano()
+	t := w.at(now)
 	i := 0
 	for ; i < len(w.queue) && w.queue[i].expires <= t; i++ {
 		e := &w.queue[i]

@@ -9,7 +9,6 @@ import (
 	"github.com/benbjohnson/clock"
 
 	"github.com/stratus-go/stratus/fifo"
-	"github.com/stratus-go/stratus/queue"
 )
 
 // tourFIFO shows a FIFO queue: order within a message group, a group held
@@ -23,7 +22,7 @@ func tourFIFO(ctx context.Context, clk *clock.Mock) {
 	}
 	defer q.Close()
 	sendFIFO := func(group, body, dedup string) fifo.SendResult {
-		res, err := q.Send(ctx, fifo.SendInput{SendInput: queue.SendInput{Body: body}, GroupID: group, DeduplicationID: dedup})
+		res, err := q.Send(ctx, fifo.SendInput{Body: body, GroupID: group, DeduplicationID: dedup})
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -1,7 +1,8 @@
 // Tour walks through the queues on a fake clock: send and receive, the
 // visibility timeout, a dead-letter queue, a long poll, a consumer that runs
 // a handler over batches, a message too large for the queue that goes
-// through a bucket, and a FIFO queue's groups and deduplication. It runs in
+// through a bucket, a FIFO queue's groups and deduplication, and the
+// deployment policies of Elastic Beanstalk compared. It runs in
 // well under a second, because the clock moves only when the program moves
 // it.
 //
@@ -108,6 +109,7 @@ func main() {
 	tourConsumer(ctx, clk)
 	tourLargeMessage(ctx, clk)
 	tourFIFO(ctx, clk)
+	tourDeploy(ctx, clk)
 
 	fmt.Printf("Done: %v of fake time passed.\n", clk.Now().Sub(start))
 }

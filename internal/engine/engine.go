@@ -303,9 +303,15 @@ func (e *Engine[M, D]) advanceLocked(now int64) {
 	}
 	for r := e.timers.min(); r != nil && r.due <= now; r = e.timers.min() {
 		e.timers.remove(r)
-		if r.state == stateDelayed {
+		switch r.state {
+		case stateDeleted: // its handle's timeout is over: free the slot
+			e.slots[r.slot] = nil
+			e.free = append(e.free, r.slot)
+			r.release()
+			continue
+		case stateDelayed:
 			e.delayed--
-		} else {
+		default:
 			e.leaveFlightLocked(r)
 		}
 		e.makeVisibleLocked(r)

@@ -9,33 +9,34 @@ import (
 // What the FIFO queue needs beyond the standard queue's operations.
 
 // Extend hides again, for vis from now, the messages received with hs, all
-// or none: it succeeds only when each handle is its message's latest, the
-// message is still in flight under it, and its visibility has not been
-// changed since. It is how a receive retried with
-// the same request attempt ID returns the same messages and handles.
-func (e *Engine[M, D]) Extend(hs []string, vis time.Duration) (bool, error) {
+// or none, and appends what Deliver makes of them to dst: it succeeds only
+// when each handle is its message's latest, the message is still in flight
+// under it, its visibility has not been changed since, and vis keeps it
+// within 12 hours of that receive. It is how a receive retried with the
+// same request attempt ID returns the same messages and handles.
+func (e *Engine[M, D]) Extend(hs []string, vis time.Duration, dst []D) ([]D, bool, error) {
 	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return false, ErrClosed
+		return dst, false, ErrClosed
 	}
 	now = e.tickLocked(now)
 	e.advanceLocked(now)
+	defer e.armLocked(now)
 	for _, h := range hs {
-		if r, res := e.findLocked(h); res != found || r.state != stateInFlight || r.changed {
-			e.armLocked(now)
-			return false, nil
+		r, res := e.findLocked(h)
+		if res != found || r.state != stateInFlight || r.changed || now+int64(vis) > r.lastRecv+int64(MaxVisibility) {
+			return dst, false, nil
 		}
 	}
 	for _, h := range hs {
 		r, _ := e.findLocked(h)
-		r.lastRecv = now
 		r.due = now + int64(vis)
 		e.timers.fix(r)
+		dst = append(dst, e.cfg.Deliver(r, h))
 	}
-	e.armLocked(now)
-	return true, nil
+	return dst, true, nil
 }
 
 // SetDelay applies a new queue delay to every message not yet received, as

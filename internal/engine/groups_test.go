@@ -70,7 +70,7 @@ func TestGroupOrderRandomOps(t *testing.T) {
 				h string
 			}
 			e := New(Config[string, out]{
-				Clock: clk, Retention: time.Hour, MaxInFlight: 8,
+				Clock: clk, Retention: time.Hour, MaxInFlight: 8, StrictHandles: seed%2 == 0,
 				Deliver:  func(r *Record[string], h string) out { return out{r, h} },
 				Selector: NewGroupOrder(func(g string) string { return g }),
 			})

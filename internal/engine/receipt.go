@@ -106,13 +106,19 @@ func (e *Engine[M, D]) DeleteBatchFound(hs []string, errs []error, gone []Delete
 	return nil
 }
 
-func (e *Engine[M, D]) deleteLocked(h string) (Deleted[M], error) {
-	r, res := e.findLocked(h)
+// deleteLocked deletes the record of handle s. With StrictHandles the
+// record stays in its slot, bodiless, until the end of its visibility
+// timeout (see bury), so a repeated delete with the same handle is told
+// apart from one with an expired handle.
+func (e *Engine[M, D]) deleteLocked(s string) (Deleted[M], error) {
+	r, res := e.findLocked(s)
 	switch {
 	case res == invalid:
 		return Deleted[M]{}, ErrReceiptHandleInvalid
-	case e.cfg.StrictHandles && (res == stale || res == found && r.state != stateInFlight):
+	case e.expiredLocked(r, res):
 		return Deleted[M]{}, ErrReceiptHandleExpired
+	case e.cfg.StrictHandles && r.state == stateDeleted:
+		return Deleted[M]{}, nil
 	case res != found || r.state == stateMoveDeleted:
 		return Deleted[M]{}, nil
 	case r.state == stateMoving:
@@ -120,8 +126,25 @@ func (e *Engine[M, D]) deleteLocked(h string) (Deleted[M], error) {
 		return Deleted[M]{}, nil
 	}
 	d := Deleted[M]{Body: r.body, Meta: r.meta}
-	e.dropLocked(r)
+	if e.cfg.StrictHandles {
+		e.buryLocked(r)
+	} else {
+		e.dropLocked(r)
+	}
 	return d, nil
+}
+
+// buryLocked deletes r, in flight under its latest handle, but keeps it in
+// its slot, bodiless, as stateDeleted in the timer heap until its visibility
+// timeout would have ended; then advance frees the slot.
+func (e *Engine[M, D]) buryLocked(r *Record[M]) {
+	e.timers.remove(r)
+	e.leaveFlightLocked(r)
+	e.stored.remove(r)
+	var zero M
+	r.body, r.meta = "", zero
+	r.state = stateDeleted
+	e.timers.push(r)
 }
 
 // ChangeVisibility hides the in-flight message of handle h for vis from
@@ -158,16 +181,16 @@ func (e *Engine[M, D]) ChangeVisibilityBatch(hs []string, vis []time.Duration, e
 	return nil
 }
 
-func (e *Engine[M, D]) changeLocked(now int64, h string, vis time.Duration) error {
-	r, res := e.findLocked(h)
+func (e *Engine[M, D]) changeLocked(now int64, s string, vis time.Duration) error {
+	r, res := e.findLocked(s)
 	switch {
 	case res == invalid:
 		return ErrReceiptHandleInvalid
+	case e.expiredLocked(r, res):
+		return ErrReceiptHandleExpired
 	case res == gone:
 		return ErrMessageNotInFlight
 	case res == stale:
-		return ErrReceiptHandleExpired
-	case r.state != stateInFlight && e.cfg.StrictHandles:
 		return ErrReceiptHandleExpired
 	case r.state != stateInFlight:
 		return ErrMessageNotInFlight
@@ -184,4 +207,19 @@ func (e *Engine[M, D]) changeLocked(now int64, h string, vis time.Duration) erro
 	r.changed = true
 	e.timers.fix(r)
 	return nil
+}
+
+// expiredLocked reports, with StrictHandles, whether a handle no longer
+// holds its message in flight: the message was received again since, its
+// visibility timeout ended, or it is gone by any way but a delete under this
+// handle (which keeps it, bodiless, until the timeout ends).
+func (e *Engine[M, D]) expiredLocked(r *Record[M], res lookup) bool {
+	if !e.cfg.StrictHandles {
+		return false
+	}
+	switch res {
+	case stale, gone:
+		return true
+	}
+	return r.state != stateInFlight && r.state != stateDeleted
 }

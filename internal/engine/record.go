@@ -28,6 +28,7 @@ const (
 	stateGone                         // deleted, expired, purged or moved out
 	stateMoving                       // taken for a dead-letter move: keeps its slot, not stored
 	stateMoveDeleted                  // deleted while moving: dropped whatever the move's outcome
+	stateDeleted                      // deleted with a strict handle: bodiless, keeps its slot until the handle's timeout ends
 )
 
 // Heap kinds: a record carries one index per heap it can be in.

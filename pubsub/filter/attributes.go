@@ -91,9 +91,14 @@ func (p *Policy) MatchAttributes(attrs map[string]Attribute) bool {
 	if p.single {
 		return p.allAttr(p.alts[0], attrs)
 	}
-	// A cond outside an "$or" is in many alternatives: each is decided
-	// once per match and remembered, in bitsets on the stack for up to
-	// 512 conds.
+	return p.anyAttr(attrs)
+}
+
+// anyAttr reports whether the attributes satisfy one of the policy's
+// alternatives. A cond outside an "$or" is in many of them: each cond is
+// decided once per match and remembered, in bitsets on the stack for up
+// to 512 conds.
+func (p *Policy) anyAttr(attrs map[string]Attribute) bool {
 	var buf [16]uint64
 	n := words(len(p.conds))
 	memo := buf[:]

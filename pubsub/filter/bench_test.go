@@ -66,6 +66,31 @@ func BenchmarkMatchAttributes(b *testing.B) {
 	}
 }
 
+// BenchmarkMatchAttributesOr matches a policy whose "$or" expands to four
+// alternatives, with two keys outside it, against benchAttributes; only
+// the last alternative matches, so the keys outside are needed four times
+// and read once.
+func BenchmarkMatchAttributesOr(b *testing.B) {
+	b.ReportAllocs()
+	p := filter.MustParse(`{
+		"event": [{"prefix": "order-"}],
+		"price": [{"numeric": [">=", 0, "<", 100]}],
+		"$or": [
+			{"region": ["us-east-1"]},
+			{"channel": ["web"]},
+			{"customer": [{"exists": false}]},
+			{"tags": ["priority"]}
+		]
+	}`, filter.MessageAttributes)
+	in := benchAttributes()
+	if !p.MatchAttributes(in) {
+		b.Fatal("no match")
+	}
+	for b.Loop() {
+		p.MatchAttributes(in)
+	}
+}
+
 // benchBodyPolicy has five keys, four of them nested.
 const benchBodyPolicy = `{
 	"order": {"status": ["paid"], "total": [{"numeric": [">", 100]}]},

@@ -1,0 +1,128 @@
+package deploy_test
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-go/stratus/deploy"
+)
+
+func TestParseProcfile(t *testing.T) {
+	ps, err := deploy.ParseProcfile("web: bin/server -port 5000\r\n\nworker_1:bin/worker\nqueue-2:   python q.py --x=1  \n")
+	require.NoError(t, err)
+	assert.Equal(t, []deploy.Process{
+		{Name: "web", Command: "bin/server -port 5000"},
+		{Name: "worker_1", Command: "bin/worker"},
+		{Name: "queue-2", Command: "python q.py --x=1"},
+	}, ps)
+
+	ps, err = deploy.ParseProcfile("")
+	require.NoError(t, err)
+	assert.Empty(t, ps)
+
+	bad := []struct {
+		in   string
+		line string
+	}{
+		{"web bin/server", "line 1"},
+		{"web: ok\nweb:", "line 2"},
+		{"web: ok\n\nweb:   ", "line 3"},
+		{"# comment\nweb: x", "line 1"},
+		{"w b: x", "line 1"},
+		{"web.1: x", "line 1"},
+		{": x", "line 1"},
+		{"web: a\nweb: b", "line 2"}, // a name twice
+	}
+	for _, c := range bad {
+		_, err := deploy.ParseProcfile(c.in)
+		require.ErrorIs(t, err, deploy.ErrInvalidProcfile, "%q", c.in)
+		assert.Contains(t, err.Error(), c.line, "%q", c.in)
+		_, err = deploy.ParseBuildfile(c.in)
+		require.ErrorIs(t, err, deploy.ErrInvalidBuildfile, "%q", c.in)
+	}
+}
+
+var docRule = regexp.MustCompile(`^[A-Za-z0-9_-]+:\s*[^\s].*$`)
+
+// fuzzProcLines checks a parser against the documented rule: it accepts
+// exactly the files whose non-blank lines all match, with distinct names,
+// and returns one process per such line; errors name a line.
+func fuzzProcLines(t *testing.T, s string, parse func(string) ([]deploy.Process, error), sentinel error) {
+	ps, err := parse(s)
+	var lines []string
+	valid := true
+	names := map[string]bool{}
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSuffix(l, "\r")
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		name, _, _ := strings.Cut(l, ":")
+		if !docRule.MatchString(l) || names[name] {
+			valid = false
+		}
+		names[name] = true
+		lines = append(lines, l)
+	}
+	if !valid {
+		require.Error(t, err)
+		require.True(t, errors.Is(err, sentinel))
+		require.Contains(t, err.Error(), "line ")
+		return
+	}
+	require.NoError(t, err)
+	require.Len(t, ps, len(lines))
+	for i, p := range ps {
+		require.True(t, strings.HasPrefix(lines[i], p.Name+":"))
+		require.NotEmpty(t, p.Command)
+		require.Equal(t, strings.Trim(p.Command, "\t\n\f\r "), p.Command)
+	}
+}
+
+func FuzzProcfile(f *testing.F) {
+	f.Add("web: bin/server\nworker: bin/worker\n")
+	f.Add("web bin/server")
+	f.Fuzz(func(t *testing.T, s string) { fuzzProcLines(t, s, deploy.ParseProcfile, deploy.ErrInvalidProcfile) })
+}
+
+func FuzzBuildfile(f *testing.F) {
+	f.Add("make: ./build.sh\n")
+	f.Add("make:\n")
+	f.Fuzz(func(t *testing.T, s string) { fuzzProcLines(t, s, deploy.ParseBuildfile, deploy.ErrInvalidBuildfile) })
+}
+
+// FuzzConfigFile: the parser never panics; what it accepts has commands
+// sorted by name, each with a command line, and Plan lists them in that
+// order, or skips the file it refuses.
+func FuzzConfigFile(f *testing.F) {
+	f.Add(`{"commands":{"b":{"command":"echo b"},"a":{"command":["echo","a"]}}}`)
+	f.Add(`{"container_commands":{"m":{"command":"migrate","leader_only":true}}}`)
+	f.Add(`{"commands":{"x":{"command":"x","leader_only":true}}}`)
+	f.Fuzz(func(t *testing.T, data string) {
+		ext, err := deploy.ParseConfigFile("f.config", []byte(data))
+		plan, perr := deploy.Plan(deploy.Bundle{Extensions: []deploy.ConfigFile{{Name: "f.config", Data: data}}})
+		require.NoError(t, perr)
+		if err != nil {
+			require.ErrorIs(t, err, deploy.ErrInvalidConfigFile)
+			require.Len(t, plan, 1)
+			require.Equal(t, deploy.SkippedConfigFile, plan[0].Kind)
+			return
+		}
+		all := append(append([]deploy.Command(nil), ext.Commands...), ext.ContainerCommands...)
+		require.Len(t, plan, len(all))
+		for i, c := range all {
+			require.NotEmpty(t, c.Command)
+			require.Equal(t, c.Name, plan[i].Name)
+		}
+		for _, cs := range [][]deploy.Command{ext.Commands, ext.ContainerCommands} {
+			for i := 1; i < len(cs); i++ {
+				require.Less(t, cs[i-1].Name, cs[i].Name)
+			}
+		}
+	})
+}
