@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stratus-go/stratus/fifo"
 	"github.com/stratus-go/stratus/queue"
 )
 
@@ -284,7 +283,7 @@ func (t *Topic) deadLetter(d *delivery, cause error) bool {
 	case *queueEndpoint:
 		_, err = q.q.Send(ctx, in)
 	case *fifoEndpoint:
-		_, err = q.q.Send(ctx, fifo.SendInput{SendInput: in, GroupID: d.m.group, DeduplicationID: d.m.dedup})
+		_, err = q.q.Send(ctx, fifoInput(in, d.m))
 	}
 	return err == nil
 }

@@ -141,8 +141,14 @@ func (e *fifoEndpoint) protocol() Protocol { return ProtocolSQS }
 func (e *fifoEndpoint) address() string    { return queueName(e.q) }
 func (e *fifoEndpoint) check() error       { return nonNil(e.q == nil, "FIFOQueue") }
 func (e *fifoEndpoint) deliver(ctx context.Context, d *delivery) error {
-	_, err := e.q.Send(ctx, fifo.SendInput{SendInput: queueInput(d), GroupID: d.m.group, DeduplicationID: d.m.dedup})
+	_, err := e.q.Send(ctx, fifoInput(queueInput(d), d.m))
 	return queueError(err)
+}
+
+// fifoInput is a queue message with the message's group and
+// deduplication IDs.
+func fifoInput(in queue.SendInput, m *message) fifo.SendInput {
+	return fifo.SendInput{Body: in.Body, Attributes: in.Attributes, GroupID: m.group, DeduplicationID: m.dedup}
 }
 
 func queueInput(d *delivery) queue.SendInput {
