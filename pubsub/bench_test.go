@@ -47,6 +47,10 @@ func (c *counter) Send(context.Context, queue.SendInput) (string, error) {
 // It reports ns per delivered copy (ns/copy), the figure to hold against
 // BenchmarkChanBaseline's ns/op; ns/op is per published message.
 func fanout100(b *testing.B, raw bool, endpoint func(j int) pubsub.Endpoint) {
+	fanout(b, raw, endpoint, func(j int) string { return fmt.Sprintf(`{"color":[%q]}`, colors[j%2]) })
+}
+
+func fanout(b *testing.B, raw bool, endpoint func(j int) pubsub.Endpoint, policyOf func(j int) string) {
 	b.ReportAllocs()
 	tp, err := pubsub.NewTopic(pubsub.TopicConfig{SigningKey: testKey()})
 	if err != nil {
@@ -54,8 +58,7 @@ func fanout100(b *testing.B, raw bool, endpoint func(j int) pubsub.Endpoint) {
 	}
 	defer tp.Close()
 	for j := range 100 {
-		policy := fmt.Sprintf(`{"color":[%q]}`, colors[j%2])
-		if _, err := tp.Subscribe(ctx, endpoint(j), pubsub.SubscriptionConfig{FilterPolicy: policy, RawMessageDelivery: raw}); err != nil {
+		if _, err := tp.Subscribe(ctx, endpoint(j), pubsub.SubscriptionConfig{FilterPolicy: policyOf(j), RawMessageDelivery: raw}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -113,5 +116,15 @@ func BenchmarkFanout100Queues(b *testing.B) {
 		}
 		b.Cleanup(func() { q.Close() })
 		return pubsub.Queue(q)
+	})
+}
+
+// BenchmarkFanout100Distinct is BenchmarkFanout100 with 100 distinct
+// policies ({"color":["red"],"kind":[{"anything-but":"x7"}]}), each
+// evaluated for every message: the topic cannot share an evaluation
+// between subscriptions.
+func BenchmarkFanout100Distinct(b *testing.B) {
+	fanout(b, false, func(int) pubsub.Endpoint { return pubsub.Queue(&counter{}) }, func(j int) string {
+		return fmt.Sprintf(`{"color":[%q],"kind":[{"anything-but":"x%d"}]}`, colors[j%2], j)
 	})
 }
