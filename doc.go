@@ -23,6 +23,15 @@
 //     deduplication window; retryable receives; throughput quotas on the
 //     clock; FIFO dead-letter queues. It shares its engine, message rules
 //     and most errors with queue.
+//   - [github.com/stratus-go/stratus/pubsub]: topics with the semantics of
+//     Amazon SNS. pubsub.NewTopic makes a standard or FIFO topic; Publish
+//     pushes a copy of each message to every subscription whose filter
+//     policy (pubsub/filter) accepts it: queues and FIFO queues (through
+//     pubsub.QueueSender and pubsub.FIFOSender, which *queue.Queue and
+//     *fifo.Queue satisfy), Go functions, http.Handlers or URLs, email,
+//     SMS and push senders, with signed envelopes, the SNS retry policies
+//     on the clock, subscription dead-letter queues, and Flush to wait for
+//     the deliveries.
 //   - [github.com/stratus-go/stratus/pubsub/filter]: Amazon SNS
 //     subscription filter policies, usable alone (routing, testing a policy
 //     before deploying it): filter.Parse compiles a policy for
@@ -54,7 +63,6 @@
 //
 // Planned, not written yet (no code, no API to rely on):
 //
-//   - pubsub: topics and subscriptions (SNS)
 //   - stream/consumer, stream/firehose and stream/analytics: the consumer
 //     library (KCL), delivery (Firehose) and windowed analytics over a
 //     stream.ShardReader

@@ -2,7 +2,8 @@
 // visibility timeout, a dead-letter queue, a long poll, a consumer that runs
 // a handler over batches, a message too large for the queue that goes
 // through a bucket, a FIFO queue's groups and deduplication, a data stream
-// with shards, and the deployment policies of Elastic Beanstalk compared. It runs in
+// with shards, the deployment policies of Elastic Beanstalk compared, and a
+// topic fanning out to subscribers. It runs in
 // well under a second, because the clock moves only when the program moves
 // it.
 //
@@ -111,6 +112,7 @@ func main() {
 	tourFIFO(ctx, clk)
 	tourStream(ctx, clk)
 	tourDeploy(ctx, clk)
+	tourPubSub(ctx, clk)
 
 	fmt.Printf("Done: %v of fake time passed.\n", clk.Now().Sub(start))
 }
