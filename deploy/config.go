@@ -38,8 +38,8 @@ type HealthReporting int
 
 const (
 	// Enhanced health (the default on Amazon Linux 2 platforms): an instance
-	// is healthy after 12 consecutive checks at or better than the health
-	// threshold (18 in a worker environment).
+	// is healthy after 12 consecutive checks, 10 s apart, at or better than
+	// the health threshold (18 in a worker environment).
 	Enhanced HealthReporting = iota
 	// Basic health: an instance is healthy once it passes one load-balancer
 	// health check. Immutable and TrafficSplitting are not allowed.
@@ -94,9 +94,11 @@ type Timings struct {
 	// an instance, hooks included: 0 < Max ≤ 1 h, 0 ≤ Min ≤ Max. Default
 	// 20–40 s.
 	Deploy Range
-	// HealthCheckInterval is the time between two health checks of an
-	// instance: 5–300 s, default 10 s. At 10 s, the 12 consecutive checks
-	// of enhanced health take the documented 2 minutes.
+	// HealthCheckInterval is the time between two load-balancer health
+	// checks of an instance, which decide whether it is in service, and,
+	// with basic health, whether it is healthy: 5–300 s, default 10 s.
+	// Enhanced health reports every EnhancedCheckInterval (10 s) whatever
+	// this is, so its 12 consecutive checks take the documented 2 minutes.
 	HealthCheckInterval time.Duration
 	// Drain is how long an instance taken out of the load balancer keeps
 	// finishing its requests before it is deployed to or terminated:

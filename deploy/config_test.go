@@ -227,7 +227,8 @@ func TestRealClock(t *testing.T) {
 }
 
 // TestCancelDuringSplit: a deployment cancelled during a traffic split
-// ends the split; the new instances stay in the fleet as ordinary members.
+// stops as AbortEnvironmentUpdate does: the split ends and the new
+// instances are terminated, so the environment keeps its size.
 func TestCancelDuringSplit(t *testing.T) {
 	e := newEnv(t, fourV1)
 	c, cancel := contextWithCancel()
@@ -238,11 +239,12 @@ func TestCancelDuringSplit(t *testing.T) {
 	}}
 	_, err := e.Deploy(c, good, o)
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, map[string]int{"v1": 4, "v2": 4}, e.Versions())
+	assert.Equal(t, map[string]int{"v1": 4}, e.Versions())
+	assert.Len(t, e.Instances(), 4)
 	seen := map[string]int{}
 	for range 16 {
 		_, v, _ := get(e.Handler())
 		seen[v]++
 	}
-	assert.Equal(t, map[string]int{"v1": 8, "v2": 8}, seen, "no split: round robin over all eight")
+	assert.Equal(t, map[string]int{"v1": 16}, seen, "no split: the old instances only")
 }

@@ -19,18 +19,22 @@
 // default) and to deploy (20–40 s) are drawn uniformly from a source seeded
 // with Config.Seed and the deployment's number, so a run is reproducible.
 //
-// An instance deployed to starts the version, then is checked every
-// HealthCheckInterval (10 s). A check reports the version's status for the
-// instance: Severe for an instance drawn bad (Version.FailureRate), else
-// Version.Health's answer, else Ok. The load balancer routes to an instance
-// whose last check was better than Severe. With enhanced health (the
-// default) an instance is healthy after 12 consecutive checks at or better
-// than Options.HealthThreshold (18 in a worker environment); one failing
-// check resets the count, as the documentation says. With basic health, one
-// passing check is enough. A batch, or a group of new instances, must be
-// all healthy within the command timeout, Options.Timeout (600 s) plus the
-// 240 s Elastic Beanstalk adds, counted from the start of its deployment
-// (for new instances, from their launch).
+// An instance deployed to starts the version, then is checked. A check
+// reports the version's status for the instance: Severe for an instance
+// drawn bad (Version.FailureRate), else Version.Health's answer, else Ok.
+// The load balancer checks every Timings.HealthCheckInterval (10 s) and
+// routes to an instance whose last check was better than Severe. With
+// enhanced health (the default) the health agent reports every 10 s
+// (EnhancedCheckInterval, whatever HealthCheckInterval), and an instance
+// is healthy after 12 consecutive reports at or better than
+// Options.HealthThreshold (18 in a worker environment): the documented 2
+// (3) minutes; one failing report resets the count, as the documentation
+// says. With basic health, one passing load-balancer check is enough. A
+// batch, or a group of new instances, must be all healthy within the
+// command timeout, Options.Timeout (600 s) plus the 240 s Elastic
+// Beanstalk adds, counted from the start of its deployment (for new
+// instances, from their launch). A check that falls exactly on a deadline
+// (a timeout, the end of an evaluation) is taken before the deadline.
 //
 // The policies do what Elastic Beanstalk does (see Policy for each):
 //
@@ -43,19 +47,25 @@
 //     failure, completed batches run the new version and the rest the old:
 //     mixed versions, no rollback; redeploy to repair.
 //   - RollingWithAdditionalBatch: one extra batch of new instances first,
-//     then as Rolling until one batch of the original instances is left,
-//     which is terminated: full capacity throughout. On failure, as
-//     Rolling (the extra batch stays).
+//     then as Rolling through every batch of the original instances; when
+//     they are done the additional batch is drained and terminated, as the
+//     user guide says: full capacity throughout. On failure the additional
+//     batch is terminated too, so the environment keeps its size, and the
+//     original instances stay as Rolling leaves them.
 //   - Immutable: one new instance in a temporary group, then as many more
 //     as the environment runs; they serve beside the old ones as they pass
-//     their checks. Success terminates the old instances; failure
-//     terminates the temporary group. Full capacity throughout.
+//     their checks. The first instance is checked until the whole
+//     temporary group is healthy: every new instance must be healthy at
+//     the end. Success terminates the old instances; failure terminates
+//     the temporary group. Full capacity throughout.
 //   - TrafficSplitting: a full set of new instances in a temporary group;
 //     once healthy they get NewVersionPercent (10) of the requests for
-//     EvaluationTime (5 minutes), during which a check worse than the
-//     threshold fails the deployment: traffic goes back and the new
-//     instances are terminated. Otherwise all traffic moves to them and
-//     the old instances are terminated.
+//     EvaluationTime (5 minutes), during which an instance that fails 3
+//     checks (worse than the threshold) within a minute fails the
+//     deployment, as enhanced health changes status only on sustained
+//     failures: traffic goes back and the new instances are terminated.
+//     Otherwise all traffic moves to them and the old instances are
+//     terminated.
 //
 // IgnoreHealthCheck lets AllAtOnce and the rolling policies continue past a
 // batch that is not healthy at its timeout. A deployment that fails
@@ -128,22 +138,22 @@
 //   - Time is simulated: instance boot, deployment and health follow the
 //     configured distributions and the version's health model, not a real
 //     application. Health checks stop for a batch once it is healthy (its
-//     instances keep their last status), and an instance's status is its
-//     own check, not the causes enhanced health weighs (request errors,
-//     latency, CPU).
+//     instances keep their last status and their place in the load
+//     balancer until the deployment ends), except Immutable's first
+//     instance, checked until the temporary group is done, and the new
+//     instances during a traffic-splitting evaluation; an instance's
+//     status is its own check, not the causes enhanced health weighs
+//     (request errors, latency, CPU).
 //   - The load balancer routes round robin, and during a traffic split
 //     gives the new instances exactly their share or less (ALB weights are
 //     statistical); with no old instance in service it sends all requests
 //     to the new ones rather than fail them. Connection draining takes the
 //     instance out of service at once and waits Timings.Drain before the
 //     deploy or termination.
-//   - RollingWithAdditionalBatch terminates the last batch of original
-//     instances rather than deploy to it (the user guide says "terminates
-//     the additional batch"; the count and the capacity are the same, and
-//     AWS's deployment-options paper describes this order); a failed one
-//     leaves the additional batch running. Which instances the Auto
-//     Scaling group would pick to terminate is not modelled: the last
-//     ones launched of the original group go.
+//   - A RollingWithAdditionalBatch deployment that fails terminates its
+//     additional batch (AWS does not document this case; its comparison of
+//     the policies says a failure is "similar to Rolling" once the first
+//     batch is done), so the environment never stays above its size.
 //   - Immutable and TrafficSplitting terminate the old instances all at
 //     once, after draining. The deadline of a group of new instances
 //     counts from their launch.
@@ -160,8 +170,12 @@
 //     no YAML); only commands and container_commands are modelled, and only
 //     their order: they are listed, not run. test, cwd and env are accepted
 //     and ignored.
+//   - A Deploy whose context ends stops where the deployment is, as
+//     AbortEnvironmentUpdate would, but at once: the instances it launched
+//     (a temporary group, the additional batch) and those it was
+//     terminating are terminated without draining.
 //   - Not modelled: configuration-change rolling updates
-//     (aws:autoscaling:updatepolicy:rollingupdate), AbortEnvironmentUpdate,
+//     (aws:autoscaling:updatepolicy:rollingupdate),
 //     confighooks, scaling during a deployment, single-instance
 //     environments, database snapshots on termination, and costs in money
 //     (InstanceHours is the time paid for; multiply by a price).

@@ -52,18 +52,22 @@ type instance struct {
 	status    Status   // its last health check
 
 	// owned by the goroutine running a deployment
-	bad      bool          // drawn bad for rel
-	started  time.Duration // when rel started on it, from the deployment's start
-	temp     bool          // in a temporary Auto Scaling group
-	draining bool          // taken out of service to be terminated
-	gen      int           // the current chain of health checks
-	consec   int           // consecutive passing checks
-	healthy  bool          // passed the rule for its group
-	watched  bool          // monitored by a traffic-splitting evaluation
+	bad       bool            // drawn bad for rel
+	startedAt time.Time       // when rel started on it
+	temp      bool            // launched by the running deployment, which terminates it if it stops: a temporary group or the additional batch
+	draining  bool            // taken out of service to be terminated
+	gen       int             // the current chain of health checks
+	group     *group          // the group whose rule its checks count for
+	consec    int             // consecutive passing checks
+	healthy   bool            // passed the rule for its group
+	watched   bool            // monitored by a traffic-splitting evaluation
+	fails     []time.Duration // failed checks during the evaluation, within the last minute
 }
 
 // New makes an environment from cfg, with cfg.Instances instances running
-// cfg.Version, all in service. It returns an error wrapping
+// cfg.Version, started now: each has the status the version gives it
+// (Version.FailureRate, Version.Health at elapsed 0) and is in service
+// unless that is Severe. It returns an error wrapping
 // ErrInvalidConfig for a field out of range, or for a Database already
 // attached to another environment or terminated.
 func New(cfg Config) (*Environment, error) {
@@ -88,11 +92,9 @@ func New(cfg Config) (*Environment, error) {
 		in := e.newInstanceLocked(now)
 		in.rel = rel
 		in.bad = rel.FailureRate > 0 && rng.Float64() < rel.FailureRate
-		in.status = Ok
-		if in.bad {
-			in.status = Severe
-		}
-		in.inService = !in.bad
+		in.startedAt = now
+		in.status = rel.status(in.id, in.bad, 0)
+		in.inService = in.status != Severe
 		e.fleet = append(e.fleet, in)
 	}
 	e.lb.dirty = true
@@ -206,10 +208,12 @@ func (e *Environment) Terminate() error {
 // ErrInvalidProcfile, ErrInvalidBuildfile, ErrInvalidOption or
 // ErrEnhancedHealthRequired and changes nothing; so do
 // ErrDeploymentInProgress and ErrTerminated. If ctx is done first, Deploy
-// stops where the deployment is and returns ctx.Err(): the environment stays
-// in that state (a traffic split ends, new instances stay in the fleet,
-// instances out of service stay out until a later deployment). It is safe for concurrent use; one deployment runs at
-// a time.
+// stops where the deployment is and returns ctx.Err(), as
+// AbortEnvironmentUpdate would but at once: a traffic split ends, the
+// instances the deployment launched (a temporary group, the additional
+// batch) or was terminating are terminated, and the others stay as they
+// are (instances out of service stay out until a later deployment). It is
+// safe for concurrent use; one deployment runs at a time.
 func (e *Environment) Deploy(ctx context.Context, v Version, opts Options) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -85,7 +85,7 @@ func ExampleCompare() {
 	// policy                      outcome    duration  min in service  downtime  peak instances  instance-hours  rolled back  versions at end
 	// AllAtOnce                   succeeded  2m40s     0/4             32s       4               0.18            no           v2×4
 	// Rolling                     succeeded  11m38s    3/4             0s        4               0.78            no           v2×4
-	// RollingWithAdditionalBatch  succeeded  12m47s    4/4             0s        5               1.07            no           v2×4
+	// RollingWithAdditionalBatch  succeeded  15m46s    4/4             0s        5               1.31            no           v2×4
 	// Immutable                   succeeded  8m38s     4/4             0s        8               0.96            no           v2×4
 	// TrafficSplitting            succeeded  9m52s     4/4             0s        8               1.32            no           v2×4
 }

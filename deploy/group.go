@@ -2,7 +2,32 @@ package deploy
 
 import (
 	"fmt"
+	"slices"
 	"time"
+)
+
+// EnhancedCheckInterval is how often the enhanced health agent reports an
+// instance's status: the 12 consecutive checks of the enhanced-health rule
+// take the documented 2 minutes (18 checks, 3 minutes, in a worker
+// environment), whatever Timings.HealthCheckInterval, which paces the load
+// balancer's checks and, with basic health, the rule's single check.
+const EnhancedCheckInterval = 10 * time.Second
+
+// SustainedFailures failed checks within SustainedWindow fail an instance
+// under a traffic-splitting evaluation: enhanced health changes an
+// environment's status only after an instance fails at least three checks
+// in a one-minute period, so one bad check alone does not roll back.
+const (
+	SustainedFailures = 3
+	SustainedWindow   = time.Minute
+)
+
+// checkKind says what a chain of health checks decides.
+type checkKind uint8
+
+const (
+	statusCheck checkKind = 1 << iota // the instance's status: its group's rule, an evaluation
+	lbCheck                           // load-balancer membership: in service unless Severe
 )
 
 // group is a set of instances deployed to together (a batch, the instances
@@ -22,17 +47,26 @@ type group struct {
 // deployTo deploys the new version to members (launching them first when
 // launch is set) and calls then once every member is healthy (ok), or
 // when a hook failed or the timeout ran out (not ok, with the reason).
-// With attach, each member is in service whenever its last check passed
-// the load balancer's (its status is better than Severe).
-func (s *sim) deployTo(label string, members []*instance, launch, attach bool, then func(ok bool, why string)) {
-	g := &group{label: label, members: members, attach: attach, pending: len(members), deadline: s.now + s.o.timeout, then: then}
+// With attach, each member is in service whenever its last load-balancer
+// check passed (its status is better than Severe). The instances of keep,
+// already running the new version, join the group as they are: their
+// checks go on, and they too must be healthy when the group is.
+func (s *sim) deployTo(label string, members []*instance, launch, attach bool, keep []*instance, then func(ok bool, why string)) {
+	g := &group{label: label, members: append(slices.Clip(members), keep...), attach: attach, pending: len(members), deadline: s.now + s.o.timeout, then: then}
 	s.emit(BatchStarted, nil, fmt.Sprintf("%s: %d instance(s)", label, len(members)))
-	if len(members) == 0 {
+	if len(g.members) == 0 {
 		s.finishGroup(g, true, "")
 		return
 	}
+	for _, in := range keep {
+		in.group = g
+		if in.healthy {
+			g.healthy++
+		}
+	}
 	for _, in := range members {
 		in.gen++
+		in.group = g
 		in.consec, in.healthy = 0, false
 		d := s.draw(s.env.cfg.Timings.Deploy)
 		if launch {
@@ -41,7 +75,8 @@ func (s *sim) deployTo(label string, members []*instance, launch, attach bool, t
 		gen := in.gen
 		s.after(d, func() { s.deployed(g, in, gen) })
 	}
-	s.at(g.deadline, func() { s.timedOut(g) })
+	s.deadline(g.deadline, func() { s.timedOut(g) })
+	s.maybeHealthy(g)
 }
 
 // deployed runs when the deploy command ends on an instance: the hooks run,
@@ -59,13 +94,16 @@ func (s *sim) deployed(g *group, in *instance, gen int) {
 			g.failed = err.Error()
 		}
 		if g.attach && in.rel != nil {
-			// the old version never stopped: back in service
-			s.setInService(in, s.status(in) != Severe, "deployment aborted, previous version")
+			// the old version never stopped: back in service if its
+			// health allows
+			st := s.status(in)
+			s.setStatus(in, st)
+			s.setInService(in, st != Severe, "deployment aborted, previous version")
 		}
 	} else {
 		s.setRelease(in, s.rel)
 		s.emit(InstanceDeployed, in, g.label)
-		s.after(s.env.cfg.Timings.HealthCheckInterval, func() { s.check(g, in, gen) })
+		s.startChecks(in)
 	}
 	if g.pending == 0 && g.failed != "" {
 		s.finishGroup(g, false, g.failed)
@@ -74,43 +112,86 @@ func (s *sim) deployed(g *group, in *instance, gen int) {
 	s.maybeHealthy(g)
 }
 
-// check is one health check of an instance.
-func (s *sim) check(g *group, in *instance, gen int) {
+// startChecks starts the health checks of an instance that has just
+// started its version: its status every EnhancedCheckInterval with
+// enhanced health (every HealthCheckInterval with basic health), and its
+// load-balancer membership every HealthCheckInterval; one chain when the
+// two intervals agree.
+func (s *sim) startChecks(in *instance) {
+	gen := in.gen
+	lb := s.env.cfg.Timings.HealthCheckInterval
+	st := lb
+	if s.env.cfg.Health == Enhanced {
+		st = EnhancedCheckInterval
+	}
+	if st == lb {
+		s.after(st, func() { s.check(in, gen, statusCheck|lbCheck) })
+		return
+	}
+	s.after(st, func() { s.check(in, gen, statusCheck) })
+	s.after(lb, func() { s.check(in, gen, lbCheck) })
+}
+
+// check is one health check of an instance: of its status, its
+// load-balancer membership, or both.
+func (s *sim) check(in *instance, gen int, kind checkKind) {
+	g := in.group
 	if s.done || in.gen != gen || in.draining || g.done && !in.watched {
 		return // checks stop once the group is done, unless an evaluation watches
 	}
 	st := s.status(in)
-	s.setStatus(in, st)
-	if (g.attach || in.watched) && in.inService != (st != Severe) {
+	if kind&lbCheck != 0 && (g.attach || in.watched) && in.inService != (st != Severe) {
 		s.setInService(in, st != Severe, "health "+st.String())
 	}
-	pass := st <= s.o.HealthThreshold
-	if s.env.cfg.Health == Basic {
-		pass = st != Severe
-	}
-	if in.watched && !pass {
-		s.onEvalFail(in, st)
-		return
-	}
-	if !g.done {
-		if pass {
-			in.consec++
-		} else {
-			in.consec = 0
+	every := s.env.cfg.Timings.HealthCheckInterval
+	if kind&statusCheck != 0 {
+		if s.env.cfg.Health == Enhanced {
+			every = EnhancedCheckInterval
 		}
-		switch {
-		case !in.healthy && in.consec >= s.env.cfg.required:
-			in.healthy = true
-			g.healthy++
-			s.emit(InstanceHealthy, in, fmt.Sprintf("%d consecutive checks", in.consec))
-			s.maybeHealthy(g)
-		case in.healthy && !pass:
-			in.healthy = false
-			g.healthy--
+		s.setStatus(in, st)
+		pass := st <= s.o.HealthThreshold
+		if s.env.cfg.Health == Basic {
+			pass = st != Severe
+		}
+		if in.watched && !pass && s.sustained(in) {
+			s.onEvalFail(in, st)
+			return
+		}
+		if !g.done {
+			s.countCheck(g, in, pass)
 		}
 	}
-	if !g.done || in.watched {
-		s.after(s.env.cfg.Timings.HealthCheckInterval, func() { s.check(g, in, gen) })
+	s.after(every, func() { s.check(in, gen, kind) })
+}
+
+// sustained records a failed check of a watched instance and reports
+// whether it has now failed SustainedFailures checks within
+// SustainedWindow.
+func (s *sim) sustained(in *instance) bool {
+	from := s.now - SustainedWindow
+	in.fails = slices.DeleteFunc(in.fails, func(t time.Duration) bool { return t < from })
+	in.fails = append(in.fails, s.now)
+	return len(in.fails) >= SustainedFailures
+}
+
+// countCheck applies the group's rule to one status check: healthy after
+// the required consecutive passing checks; a failing one resets the count
+// and makes a healthy instance unhealthy again.
+func (s *sim) countCheck(g *group, in *instance, pass bool) {
+	if pass {
+		in.consec++
+	} else {
+		in.consec = 0
+	}
+	switch {
+	case !in.healthy && in.consec >= s.env.cfg.required:
+		in.healthy = true
+		g.healthy++
+		s.emit(InstanceHealthy, in, fmt.Sprintf("%d consecutive checks", in.consec))
+		s.maybeHealthy(g)
+	case in.healthy && !pass:
+		in.healthy = false
+		g.healthy--
 	}
 }
 

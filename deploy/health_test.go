@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -116,4 +117,160 @@ func TestTrafficSplittingEvaluation(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 10*time.Minute, shifted.Sub(split))
+}
+
+// TestHealthElapsedSinceVersionStarted: Version.Health is asked about the
+// time since the version started on the instance, also for an instance
+// the deployment does not deploy to (a hook failed on it, and it goes back
+// in service with its old version), never a figure relative to another
+// deployment's start.
+func TestHealthElapsedSinceVersionStarted(t *testing.T) {
+	asks := map[string][]time.Duration{}
+	v2 := deploy.Version{Name: "v2", Health: func(id string, d time.Duration) deploy.Status {
+		asks[id] = append(asks[id], d)
+		return deploy.Ok
+	}}
+	e := newEnv(t, deploy.Config{Instances: 2, Version: deploy.Version{Name: "v1"}})
+	r, err := e.Deploy(ctx, v2, deploy.Options{Policy: deploy.Rolling, BatchSizeType: deploy.Fixed, BatchSize: 1})
+	require.NoError(t, err)
+	started := map[string]time.Time{}
+	for _, ev := range r.Events {
+		if ev.Kind == deploy.InstanceDeployed {
+			started[ev.Instance] = ev.Time
+		}
+	}
+	clear(asks)
+	// v3's hook fails on every instance: they go back in service with v2,
+	// whose Health gives their status when the hook fails
+	v3 := deploy.Version{Name: "v3", Bundle: deploy.Bundle{Hooks: []deploy.Hook{{Phase: deploy.Predeploy, Name: "x.sh", Run: func(deploy.HookContext) error { return errors.New("exit 1") }}}}}
+	r, err = e.Deploy(ctx, v3, deploy.Options{Policy: deploy.AllAtOnce})
+	require.ErrorIs(t, err, deploy.ErrDeploymentFailed)
+	failed := map[string]time.Time{}
+	for _, ev := range r.Events {
+		if ev.Kind == deploy.HookFailed {
+			failed[ev.Instance] = ev.Time
+		}
+	}
+	require.Len(t, failed, 2)
+	for id, at := range failed {
+		require.NotEmpty(t, asks[id], id)
+		assert.Equal(t, at.Sub(started[id]), asks[id][0], "%s: the time since v2 started on it", id)
+	}
+	assert.Equal(t, map[string]int{"v2": 2}, r.Final)
+}
+
+// TestInstancesHealthFollowsVersionHealth: Instances reports the status the
+// version's health model gives, from New on and after a hook failure puts
+// an instance back in service with its old version.
+func TestInstancesHealthFollowsVersionHealth(t *testing.T) {
+	var asked []time.Duration
+	warn := deploy.Version{Name: "v1", Health: func(_ string, d time.Duration) deploy.Status {
+		asked = append(asked, d)
+		return deploy.Warning
+	}}
+	e := newEnv(t, deploy.Config{Instances: 2, Version: warn})
+	assert.Equal(t, []time.Duration{0, 0}, asked, "New asks for elapsed 0")
+	for _, in := range e.Instances() {
+		assert.Equal(t, deploy.Warning, in.Health)
+		assert.True(t, in.InService, "Warning passes the load balancer's check")
+	}
+
+	severe := deploy.Version{Name: "v1", Health: func(string, time.Duration) deploy.Status { return deploy.Severe }}
+	e = newEnv(t, deploy.Config{Version: severe})
+	assert.False(t, e.Instances()[0].InService)
+	assert.Equal(t, deploy.Severe, e.Instances()[0].Health)
+	code, _, _ := get(e.Handler())
+	assert.Equal(t, 503, code)
+
+	// an instance whose deployment aborts keeps v1, and its status is v1's
+	e = newEnv(t, deploy.Config{Version: deploy.Version{Name: "v0"}})
+	_, err := e.Deploy(ctx, warn, deploy.Options{HealthThreshold: deploy.Warning})
+	require.NoError(t, err)
+	failing := deploy.Version{Name: "v3", Bundle: deploy.Bundle{Hooks: []deploy.Hook{{Phase: deploy.Prebuild, Name: "x", Run: func(deploy.HookContext) error { return errors.New("exit 1") }}}}}
+	_, err = e.Deploy(ctx, failing, deploy.Options{})
+	require.ErrorIs(t, err, deploy.ErrDeploymentFailed)
+	in := e.Instances()[0]
+	assert.Equal(t, "v1", in.Version)
+	assert.Equal(t, deploy.Warning, in.Health)
+	assert.True(t, in.InService)
+}
+
+// TestEnhancedRuleIndependentOfCheckInterval: the enhanced-health rule is
+// 12 checks within 2 minutes whatever the load balancer's interval, which
+// decides only when an instance goes back in service.
+func TestEnhancedRuleIndependentOfCheckInterval(t *testing.T) {
+	for _, iv := range []time.Duration{5 * time.Second, 10 * time.Second, 30 * time.Second, 90 * time.Second, 300 * time.Second} {
+		e := newEnv(t, deploy.Config{Version: deploy.Version{Name: "v1"}, Timings: deploy.Timings{HealthCheckInterval: iv}})
+		r, err := e.Deploy(ctx, good, deploy.Options{})
+		require.NoError(t, err, "interval %v", iv)
+		assert.Equal(t, 120*time.Second, healthyAfter(t, r), "interval %v", iv)
+		var deployed, inService time.Time
+		for _, ev := range r.Events {
+			switch {
+			case ev.Kind == deploy.InstanceDeployed:
+				deployed = ev.Time
+			case ev.Kind == deploy.InstanceInService && inService.IsZero():
+				inService = ev.Time
+			}
+		}
+		if iv <= 120*time.Second {
+			assert.Equal(t, iv, inService.Sub(deployed), "in service at the first load-balancer check: interval %v", iv)
+		}
+	}
+	// with basic health, the load balancer's check is the rule
+	e := newEnv(t, deploy.Config{Health: deploy.Basic, Timings: deploy.Timings{HealthCheckInterval: 30 * time.Second}})
+	r, err := e.Deploy(ctx, good, deploy.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, 30*time.Second, healthyAfter(t, r))
+}
+
+// TestCheckAtDeadlineCounts: a check that comes exactly at the command
+// timeout is taken before the timeout is.
+func TestCheckAtDeadlineCounts(t *testing.T) {
+	// deployed at 121 s; the 12th check at 241 s, the timeout 1 s + 240 s
+	e := newEnv(t, deploy.Config{Version: deploy.Version{Name: "v1"}, Timings: deploy.Timings{Deploy: deploy.Range{Min: 121 * time.Second, Max: 121 * time.Second}, Drain: deploy.NoDrain}})
+	r, err := e.Deploy(ctx, good, deploy.Options{Timeout: time.Second})
+	require.NoError(t, err)
+	assert.Equal(t, 241*time.Second, r.Duration)
+
+	// one second later it is too late
+	e = newEnv(t, deploy.Config{Version: deploy.Version{Name: "v1"}, Timings: deploy.Timings{Deploy: deploy.Range{Min: 122 * time.Second, Max: 122 * time.Second}, Drain: deploy.NoDrain}})
+	_, err = e.Deploy(ctx, good, deploy.Options{Timeout: time.Second})
+	require.ErrorIs(t, err, deploy.ErrDeploymentFailed)
+}
+
+// TestSplitEvaluationNeedsSustainedFailure: during a traffic-splitting
+// evaluation, one check worse than the threshold (or a few, more than a
+// minute apart) does not roll back; three within a minute do.
+func TestSplitEvaluationNeedsSustainedFailure(t *testing.T) {
+	at := func(bad ...time.Duration) deploy.Version {
+		return deploy.Version{Name: "v2", Health: func(_ string, d time.Duration) deploy.Status {
+			for _, b := range bad {
+				if d == b {
+					return deploy.Warning
+				}
+			}
+			return deploy.Ok
+		}}
+	}
+	// the split starts 2 minutes or more after an instance started; checks
+	// every 10 s
+	for _, c := range []struct {
+		name string
+		v    deploy.Version
+		ok   bool
+	}{
+		{"one blip", at(5 * time.Minute), true},
+		{"two in a minute", at(5*time.Minute, 5*time.Minute+30*time.Second), true},
+		{"three, spread over more than a minute", at(4*time.Minute, 5*time.Minute, 6*time.Minute), true},
+		{"three in a minute", at(5*time.Minute, 5*time.Minute+20*time.Second, 5*time.Minute+60*time.Second), false},
+	} {
+		e := newEnv(t, fourV1)
+		r, err := e.Deploy(ctx, c.v, deploy.Options{Policy: deploy.TrafficSplitting})
+		assert.Equal(t, c.ok, err == nil, "%s: %v", c.name, err)
+		if !c.ok {
+			assert.True(t, r.RolledBack, c.name)
+			assert.Contains(t, r.FailureReason, "3 checks within 1m0s", c.name)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -11,7 +12,7 @@ func (s *sim) begin() {
 	case AllAtOnce:
 		s.allAtOnce()
 	case Rolling:
-		s.rolling(s.original(), nil)
+		s.rolling(s.original(), s.succeed, func(why string) { s.fail(why, false, mixedLeft) })
 	case RollingWithAdditionalBatch:
 		s.additionalBatch()
 	case Immutable:
@@ -34,7 +35,7 @@ func (s *sim) allAtOnce() {
 	for _, in := range all {
 		s.setInService(in, false, "deploying")
 	}
-	s.deployTo("all instances", all, false, true, func(ok bool, why string) {
+	s.deployTo("all instances", all, false, true, nil, func(ok bool, why string) {
 		if !ok {
 			s.fail(why, false, "none: the instances stay as they are; deploy a working version")
 			return
@@ -52,20 +53,19 @@ func (s *sim) batches(ins []*instance) [][]*instance {
 	return out
 }
 
+// mixedLeft is what is left to do after a rolling deployment failed.
+const mixedLeft = "none: completed batches run the new version, the rest the old; redeploy to repair"
+
 // rolling deploys to ins batch by batch: each batch is deregistered,
 // drained, deployed to and must become healthy before the next. Then it
-// runs last, or succeeds.
-func (s *sim) rolling(ins []*instance, last func()) {
+// runs done, or failed with the reason if a batch failed.
+func (s *sim) rolling(ins []*instance, done func(), failed func(why string)) {
 	bs := s.batches(ins)
 	drain := s.env.cfg.Timings.Drain
 	var step func(i int)
 	step = func(i int) {
 		if i == len(bs) {
-			if last != nil {
-				last()
-			} else {
-				s.succeed()
-			}
+			done()
 			return
 		}
 		b := bs[i]
@@ -74,9 +74,9 @@ func (s *sim) rolling(ins []*instance, last func()) {
 			s.setInService(in, false, label+": deregistered")
 		}
 		s.after(drain, func() {
-			s.deployTo(label, b, false, true, func(ok bool, why string) {
+			s.deployTo(label, b, false, true, nil, func(ok bool, why string) {
 				if !ok {
-					s.fail(why, false, "none: completed batches run the new version, the rest the old; redeploy to repair")
+					failed(why)
 					return
 				}
 				step(i + 1)
@@ -86,31 +86,38 @@ func (s *sim) rolling(ins []*instance, last func()) {
 	step(0)
 }
 
-// additionalBatch launches one batch of new instances first, rolls through
-// the original ones but the last batch, and terminates that last batch:
-// the additional batch took its place.
+// additionalBatch launches one batch of new instances first, then rolls
+// through every batch of the original instances, and terminates the
+// additional batch when they are done, as the user guide describes. A
+// failure terminates the additional batch too, so the environment keeps
+// its size; the original instances stay as Rolling leaves them.
 func (s *sim) additionalBatch() {
 	orig := s.original()
-	keep := len(orig) - s.o.batch
 	extra := make([]*instance, s.o.batch)
 	for i := range extra {
-		extra[i] = s.launch(false, false)
+		extra[i] = s.launch(true, false)
 	}
-	s.deployTo("additional batch", extra, true, true, func(ok bool, why string) {
+	failed := func(why string) {
+		s.terminate(extra, "additional batch terminated: the deployment failed", func() {
+			s.fail(why, false, "none: the additional batch was terminated; "+strings.TrimPrefix(mixedLeft, "none: "))
+		})
+	}
+	s.deployTo("additional batch", extra, true, true, nil, func(ok bool, why string) {
 		if !ok {
-			s.fail(why, false, "none: the additional batch stays; redeploy to repair")
+			failed(why)
 			return
 		}
-		s.rolling(orig[:keep], func() {
-			s.terminate(orig[keep:], "last batch terminated: the additional batch replaces it", s.succeed)
-		})
+		s.rolling(orig, func() {
+			s.terminate(extra, "additional batch terminated: the deployment is complete", s.succeed)
+		}, failed)
 	})
 }
 
 // immutable deploys to one new instance in a temporary group, then to as
-// many more as the environment runs; success moves them to the original
-// group and terminates the old instances, failure terminates the temporary
-// group.
+// many more as the environment runs; the first instance's checks go on
+// meanwhile, and every new instance must be healthy at the end. Success
+// moves them to the original group and terminates the old instances,
+// failure terminates the temporary group.
 func (s *sim) immutable() {
 	orig := s.original()
 	n := len(orig)
@@ -122,7 +129,7 @@ func (s *sim) immutable() {
 	}
 	first := s.launch(true, false)
 	temp = append(temp, first)
-	s.deployTo("temporary group: first instance", temp, true, true, func(ok bool, why string) {
+	s.deployTo("temporary group: first instance", temp, true, true, nil, func(ok bool, why string) {
 		if !ok {
 			rollback(why)
 			return
@@ -132,7 +139,7 @@ func (s *sim) immutable() {
 			rest = append(rest, s.launch(true, false))
 		}
 		temp = append(temp, rest...)
-		s.deployTo("temporary group: remaining instances", rest, true, true, func(ok bool, why string) {
+		s.deployTo("temporary group: remaining instances", rest, true, true, []*instance{first}, func(ok bool, why string) {
 			if !ok {
 				rollback(why)
 				return
@@ -170,9 +177,9 @@ func (s *sim) trafficSplitting() {
 		for _, c := range canaries {
 			c.watched = false
 		}
-		rollback(fmt.Sprintf("evaluation: %s reported %v, worse than the threshold %v", in.id, st, s.o.HealthThreshold))
+		rollback(fmt.Sprintf("evaluation: %s failed %d checks within %v (last %v, worse than the threshold %v)", in.id, len(in.fails), SustainedWindow, st, s.o.HealthThreshold))
 	}
-	s.deployTo("temporary group", canaries, true, false, func(ok bool, why string) {
+	s.deployTo("temporary group", canaries, true, false, nil, func(ok bool, why string) {
 		if !ok {
 			rollback(why)
 			return
@@ -180,7 +187,7 @@ func (s *sim) trafficSplitting() {
 		// in service first (the balancer routes canaries only once the
 		// split starts), so the split counts its requests from its event
 		for _, c := range canaries {
-			c.watched = true
+			c.watched, c.fails = true, nil
 			s.setInService(c, c.status != Severe, "registered for the traffic split")
 		}
 		s.split = true
@@ -188,7 +195,7 @@ func (s *sim) trafficSplitting() {
 		s.env.lb.startSplitLocked(s.o.NewVersionPercent)
 		s.env.mu.Unlock()
 		s.emit(TrafficSplit, nil, fmt.Sprintf("%d%% of requests to %s for %v", s.o.NewVersionPercent, s.rel.Name, s.o.EvaluationTime))
-		s.after(s.o.EvaluationTime, func() {
+		s.deadline(s.now+s.o.EvaluationTime, func() {
 			if !s.split {
 				return
 			}

@@ -45,7 +45,8 @@ func TestPolicyOutcomes(t *testing.T) {
 		{deploy.Rolling, good, true, 3, 4, map[string]int{"v2": 4}, false, 0},
 		{deploy.Rolling, bad, false, 3, 4, map[string]int{"v1": 3, "v2-bad": 1}, false, drain + timeout},
 		{deploy.RollingWithAdditionalBatch, good, true, 4, 5, map[string]int{"v2": 4}, false, 0},
-		{deploy.RollingWithAdditionalBatch, bad, false, 4, 5, map[string]int{"v1": 4, "v2-bad": 1}, false, timeout},
+		// the failed additional batch is terminated: the environment keeps its size
+		{deploy.RollingWithAdditionalBatch, bad, false, 4, 5, map[string]int{"v1": 4}, false, timeout + drain},
 		{deploy.Immutable, good, true, 4, 8, map[string]int{"v2": 4}, false, 0},
 		{deploy.Immutable, bad, false, 4, 5, map[string]int{"v1": 4}, true, timeout + drain},
 		{deploy.TrafficSplitting, good, true, 4, 8, map[string]int{"v2": 4}, false, 0},
@@ -219,4 +220,99 @@ func TestImmutableFirstInstanceAlone(t *testing.T) {
 		}
 	}
 	assert.True(t, fiveInService)
+}
+
+// TestImmutableEveryNewInstanceHealthyAtTheEnd: the first new instance is
+// checked until the whole temporary group is healthy; a version that turns
+// Severe after 3 minutes leaves the load balancer and is rolled back, not
+// declared a success.
+func TestImmutableEveryNewInstanceHealthyAtTheEnd(t *testing.T) {
+	late := deploy.Version{Name: "v2", Health: func(_ string, d time.Duration) deploy.Status {
+		if d > 3*time.Minute {
+			return deploy.Severe
+		}
+		return deploy.Ok
+	}}
+	e := newEnv(t, fourV1)
+	r, err := e.Deploy(ctx, late, deploy.Options{Policy: deploy.Immutable})
+	require.ErrorIs(t, err, deploy.ErrDeploymentFailed)
+	assert.True(t, r.RolledBack)
+	assert.Equal(t, map[string]int{"v1": 4}, e.Versions())
+	assert.Contains(t, r.FailureReason, "remaining instances")
+	left := false
+	for _, ev := range r.Events {
+		if ev.Kind == deploy.InstanceOutOfService && ev.Instance == "i-00005" && ev.Message == "health Severe" {
+			left = true
+		}
+	}
+	assert.True(t, left, "the first instance left the load balancer when it turned Severe")
+
+	// a version that stays healthy still succeeds, and the first instance
+	// is checked along with the others
+	e = newEnv(t, fourV1)
+	r, err = e.Deploy(ctx, good, deploy.Options{Policy: deploy.Immutable})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"v2": 4}, r.Final)
+}
+
+// TestAdditionalBatchKeepsEnvironmentSize: a failed
+// RollingWithAdditionalBatch deployment terminates its additional batch,
+// so the environment never stays above its size (nor MaxSize), and the
+// next deployment targets the same instances.
+func TestAdditionalBatchKeepsEnvironmentSize(t *testing.T) {
+	e := newEnv(t, deploy.Config{Instances: 4, MaxSize: 4, Version: deploy.Version{Name: "v1"}})
+	r, err := e.Deploy(ctx, bad, deploy.Options{Policy: deploy.RollingWithAdditionalBatch, BatchSize: 50})
+	require.ErrorIs(t, err, deploy.ErrDeploymentFailed)
+	assert.Equal(t, 6, r.PeakInstances)
+	assert.Len(t, e.Instances(), 4)
+	assert.Equal(t, map[string]int{"v1": 4}, e.Versions())
+	assert.Contains(t, r.Rollback, "additional batch was terminated")
+	r, err = e.Deploy(ctx, deploy.Version{Name: "v1"}, deploy.Options{Policy: deploy.Rolling, BatchSize: 50})
+	require.NoError(t, err)
+	assert.Equal(t, 4, r.Target)
+	assert.Len(t, e.Instances(), 4)
+
+	// a batch of the original instances fails after the additional batch
+	// served: the additional batch goes, the rest stays as Rolling leaves
+	// it (the instance whose hook failed, the second original, keeps v1)
+	n := 0
+	third := deploy.Version{Name: "v2", Bundle: deploy.Bundle{Hooks: []deploy.Hook{{Phase: deploy.Predeploy, Name: "check.sh", Run: func(deploy.HookContext) error {
+		n++
+		if n == 3 {
+			return errors.New("exit status 1")
+		}
+		return nil
+	}}}}}
+	e = newEnv(t, deploy.Config{Instances: 4, MaxSize: 4, Version: deploy.Version{Name: "v1"}})
+	r, err = e.Deploy(ctx, third, deploy.Options{Policy: deploy.RollingWithAdditionalBatch, BatchSizeType: deploy.Fixed, BatchSize: 1})
+	require.ErrorIs(t, err, deploy.ErrDeploymentFailed)
+	assert.Len(t, e.Instances(), 4)
+	assert.Equal(t, map[string]int{"v1": 3, "v2": 1}, r.Final)
+	assert.Equal(t, 4, r.MinCapacity)
+	assert.Equal(t, 5, r.PeakInstances)
+}
+
+// TestAdditionalBatchTerminatedAtTheEnd: the user guide's order: the
+// additional batch first, then every batch of the original instances,
+// then the additional batch is terminated.
+func TestAdditionalBatchTerminatedAtTheEnd(t *testing.T) {
+	e, r, err := deploy4(t, deploy.RollingWithAdditionalBatch, good)
+	require.NoError(t, err)
+	var deployed, terminated []string
+	for _, ev := range r.Events {
+		switch ev.Kind {
+		case deploy.InstanceDeployed:
+			deployed = append(deployed, ev.Instance)
+		case deploy.InstanceTerminated:
+			terminated = append(terminated, ev.Instance)
+		}
+	}
+	assert.Equal(t, []string{"i-00005", "i-00001", "i-00002", "i-00003", "i-00004"}, deployed)
+	assert.Equal(t, []string{"i-00005"}, terminated)
+	var ids []string
+	for _, in := range e.Instances() {
+		ids = append(ids, in.ID)
+	}
+	assert.Equal(t, []string{"i-00001", "i-00002", "i-00003", "i-00004"}, ids)
+	assert.Equal(t, deploy.InstanceTerminated, r.Events[len(r.Events)-2].Kind)
 }

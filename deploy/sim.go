@@ -8,18 +8,28 @@ import (
 )
 
 // event is a scheduled step of the simulation. Events at the same time run
-// in the order they were scheduled.
+// in the order they were scheduled, except that deadlines (late events: a
+// command timeout, the end of an evaluation) run after every other event of
+// their instant, so a check that comes exactly at a deadline still counts.
 type event struct {
-	at  time.Duration // from the deployment's start
-	seq uint64
-	fn  func()
+	at   time.Duration // from the deployment's start
+	late bool
+	seq  uint64
+	fn   func()
 }
 
-// eventHeap is a binary min-heap of events by (at, seq).
+// eventHeap is a binary min-heap of events by (at, late, seq).
 type eventHeap []event
 
 func (h eventHeap) less(i, j int) bool {
-	return h[i].at < h[j].at || h[i].at == h[j].at && h[i].seq < h[j].seq
+	a, b := &h[i], &h[j]
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	if a.late != b.late {
+		return b.late
+	}
+	return a.seq < b.seq
 }
 
 func (h *eventHeap) push(ev event) {
@@ -136,6 +146,12 @@ func (s *sim) at(t time.Duration, fn func()) {
 	s.heap.push(event{at: t, seq: s.seq, fn: fn})
 }
 
+// deadline schedules fn at t, after every other event of that instant.
+func (s *sim) deadline(t time.Duration, fn func()) {
+	s.seq++
+	s.heap.push(event{at: t, late: true, seq: s.seq, fn: fn})
+}
+
 // after schedules fn d from now.
 func (s *sim) after(d time.Duration, fn func()) { s.at(s.now+d, fn) }
 
@@ -176,15 +192,24 @@ func (s *sim) run(ctx context.Context) (*Report, error) {
 	return s.report(), nil
 }
 
-// abandon stops a deployment whose context ended where it is: a traffic
-// split ends, and new instances stay as ordinary members of the fleet.
+// abandon stops a deployment whose context ended where it is, as
+// AbortEnvironmentUpdate would: a traffic split ends, and the instances
+// the deployment launched (a temporary group, the additional batch) and
+// those it was terminating are terminated at once, so the environment
+// keeps its size.
 func (s *sim) abandon() {
 	e := s.env
+	t := s.time()
 	e.mu.Lock()
 	e.lb.split = 0
 	for _, in := range e.fleet {
 		in.canary = false
+		if in.temp || in.draining {
+			in.inService = false
+			in.ended = t
+		}
 	}
+	e.fleet = slices.DeleteFunc(e.fleet, func(in *instance) bool { return !in.ended.IsZero() })
 	e.lb.dirty = true
 	e.mu.Unlock()
 	if e.mock != nil {
@@ -295,7 +320,7 @@ func (s *sim) setRelease(in *instance, rel *release) {
 	in.status = Ok
 	s.env.mu.Unlock()
 	in.bad = rel.FailureRate > 0 && s.rng.Float64() < rel.FailureRate
-	in.started = s.now
+	in.startedAt = s.time()
 }
 
 // setStatus records an instance's last health check.
@@ -352,15 +377,8 @@ func (s *sim) terminate(ins []*instance, why string, then func()) {
 
 // status is the health of an instance now.
 func (s *sim) status(in *instance) Status {
-	switch {
-	case in.rel == nil || in.bad:
+	if in.rel == nil {
 		return Severe
-	case in.rel.Health == nil:
-		return Ok
 	}
-	st := in.rel.Health(in.id, s.now-in.started)
-	if st < Ok || st > Severe {
-		st = Severe
-	}
-	return st
+	return in.rel.status(in.id, in.bad, s.time().Sub(in.startedAt))
 }

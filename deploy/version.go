@@ -27,10 +27,13 @@ type Version struct {
 	FailureRate float64
 
 	// Health, if set, gives the status of an instance running this version
-	// that is not bad, elapsed after the version started on it (the first
-	// health check comes one HealthCheckInterval after that). Nil means Ok
-	// throughout. It is called on the goroutine running the deployment,
-	// with no lock held, and must not call Deploy.
+	// that is not bad, elapsed after the version started on it: for the
+	// instances New starts, from New (New asks it for elapsed 0); for the
+	// others, from the end of the deploy command that started it, in the
+	// deployment that did. The first health check comes 10 s after that
+	// with enhanced health (HealthCheckInterval with basic health). Nil
+	// means Ok throughout. It is called by New and on the goroutine running
+	// a deployment, with no lock held, and must not call Deploy.
 	Health func(instance string, elapsed time.Duration) Status
 
 	// Bundle holds the Procfile, Buildfile, platform hooks and .ebextensions
@@ -147,6 +150,23 @@ func newRelease(v Version) (*release, error) {
 		})
 	}
 	return r, nil
+}
+
+// status is the health of an instance running r, elapsed after r started
+// on it: Severe if it was drawn bad, else Health's answer (Severe for a
+// Status out of range), else Ok.
+func (r *release) status(instance string, bad bool, elapsed time.Duration) Status {
+	switch {
+	case bad:
+		return Severe
+	case r.Health == nil:
+		return Ok
+	}
+	st := r.Health(instance, elapsed)
+	if st < Ok || st > Severe {
+		st = Severe
+	}
+	return st
 }
 
 // runHooks runs the version's hooks on one instance in plan order and
