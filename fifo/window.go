@@ -1,31 +1,41 @@
 package fifo
 
-import "time"
+import (
+	"hash/maphash"
+	"time"
+)
 
 // window remembers keys for a fixed span after they were first added: the
 // deduplication IDs (5 minutes from the first accepted send, never extended
 // by duplicates) and the receive attempt IDs. Keys expire in the order they
 // were added, so the entries live in a queue, oldest first, and expired
 // ones are dropped from its front: O(1) amortised per key, no scan, no
-// timer. The map holds only positions (no pointers for the collector to
-// follow). The owning queue's mutex guards it.
+// timer. The index maps a 64-bit hash of the key to the position of the
+// newest entry with that hash; entries whose keys share a hash are chained
+// from newest to oldest. It holds no pointers, so the collector never walks
+// it, and its keys hash and compare as integers. The owning queue's mutex
+// guards it.
 type window[V any] struct {
 	span  int64             // nanoseconds
 	start time.Time         // times are nanoseconds since start: monotonic on the real clock
-	index map[string]uint64 // key → position of its entry
+	seed  maphash.Seed      // for the key hashes
+	index map[uint64]uint64 // key hash → position of the newest entry with that hash
 	queue []windowEntry[V]  // entries by position - base, oldest first
 	base  uint64            // position of queue[0]
-	peak  int               // most keys since index was last rebuilt
+	live  int               // entries not removed
+	peak  int               // most index entries since it was last rebuilt
 }
 
 type windowEntry[V any] struct {
 	key     string
 	val     V
-	expires int64 // nanoseconds since the window's start
+	expires int64  // nanoseconds since the window's start
+	older   uint64 // position + 1 of the next older entry with the same hash; 0 = none
+	removed bool
 }
 
 func newWindow[V any](span time.Duration, start time.Time) *window[V] {
-	return &window[V]{span: int64(span), start: start, index: make(map[string]uint64)}
+	return &window[V]{span: int64(span), start: start, seed: maphash.MakeSeed(), index: make(map[uint64]uint64)}
 }
 
 // at is now on the window's scale. Measured from a start time (with the
@@ -33,26 +43,53 @@ func newWindow[V any](span time.Duration, start time.Time) *window[V] {
 // stretch or shorten a window.
 func (w *window[V]) at(now time.Time) int64 { return int64(now.Sub(w.start)) }
 
+// find returns the newest live entry of key, or nil.
+func (w *window[V]) find(key string) *windowEntry[V] {
+	pos, ok := w.index[maphash.String(w.seed, key)]
+	for ok && pos >= w.base {
+		e := &w.queue[pos-w.base]
+		if e.key == key {
+			if e.removed {
+				return nil
+			}
+			return e
+		}
+		pos, ok = e.older-1, e.older != 0
+	}
+	return nil
+}
+
 // get returns the value of key if it was added less than span before now.
 func (w *window[V]) get(key string, now time.Time) (V, bool) {
-	if pos, ok := w.index[key]; ok {
-		if e := &w.queue[pos-w.base]; w.at(now) < e.expires {
-			return e.val, true
-		}
+	if e := w.find(key); e != nil && w.at(now) < e.expires {
+		return e.val, true
 	}
 	var zero V
 	return zero, false
 }
 
-// put remembers key with val until now+span, replacing an entry it had.
+// put remembers key with val until now+span. An entry the key had is
+// shadowed: get finds the newest.
 func (w *window[V]) put(key string, val V, now time.Time) {
-	w.index[key] = w.base + uint64(len(w.queue))
-	w.queue = append(w.queue, windowEntry[V]{key: key, val: val, expires: w.at(now) + w.span})
+	h := maphash.String(w.seed, key)
+	pos := w.base + uint64(len(w.queue))
+	e := windowEntry[V]{key: key, val: val, expires: w.at(now) + w.span}
+	if prev, ok := w.index[h]; ok && prev >= w.base {
+		e.older = prev + 1
+	}
+	w.index[h] = pos
+	w.queue = append(w.queue, e)
+	w.live++
 	w.peak = max(w.peak, len(w.index))
 }
 
 // remove forgets key.
-func (w *window[V]) remove(key string) { delete(w.index, key) }
+func (w *window[V]) remove(key string) {
+	if e := w.find(key); e != nil {
+		e.removed = true
+		w.live--
+	}
+}
 
 // expire drops the entries whose time is up, and gives the memory back once
 // most of it is dead (a Go map does not shrink by itself, so it is rebuilt).
@@ -61,8 +98,12 @@ func (w *window[V]) expire(now time.Time) {
 	i := 0
 	for ; i < len(w.queue) && w.queue[i].expires <= t; i++ {
 		e := &w.queue[i]
-		if pos, ok := w.index[e.key]; ok && pos == w.base+uint64(i) {
-			delete(w.index, e.key)
+		h := maphash.String(w.seed, e.key)
+		if pos, ok := w.index[h]; ok && pos == w.base+uint64(i) {
+			delete(w.index, h)
+		}
+		if !e.removed {
+			w.live--
 		}
 		*e = windowEntry[V]{}
 	}
@@ -74,14 +115,14 @@ func (w *window[V]) expire(now time.Time) {
 		}
 	}
 	if w.peak > 1024 && len(w.index) < w.peak/4 {
-		m := make(map[string]uint64, len(w.index))
-		for k, pos := range w.index {
-			m[k] = pos
+		m := make(map[uint64]uint64, len(w.index))
+		for h, pos := range w.index {
+			m[h] = pos
 		}
 		w.index, w.peak = m, len(m)
 	}
 }
 
-// len returns the number of keys remembered, expired ones not yet dropped
-// included.
-func (w *window[V]) len() int { return len(w.index) }
+// len returns the number of entries remembered and not removed, expired
+// ones not yet dropped included.
+func (w *window[V]) len() int { return w.live }
