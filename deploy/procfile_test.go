@@ -2,7 +2,6 @@ package deploy_test
 
 import (
 	"errors"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -47,11 +46,37 @@ func TestParseProcfile(t *testing.T) {
 	}
 }
 
-var docRule = regexp.MustCompile(`^[A-Za-z0-9_-]+:\s*[^\s].*$`)
+// lineOK is the documented rule ^[A-Za-z0-9_-]+:\s*[^\s].*$ written out
+// by hand, independently of the parser's regular expression: a name of
+// letters, digits, '_' and '-', a colon, then at least one character that
+// is not white space (\s is tab, newline, form feed, carriage return and
+// space; a vertical tab is not) after any white space. It returns the name.
+func lineOK(l string) (name string, ok bool) {
+	i := 0
+	for i < len(l) {
+		c := l[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			break
+		}
+		i++
+	}
+	if i == 0 || i == len(l) || l[i] != ':' {
+		return "", false
+	}
+	for _, c := range []byte(l[i+1:]) {
+		switch c {
+		case '\t', '\n', '\f', '\r', ' ':
+			continue
+		}
+		return l[:i], true
+	}
+	return "", false
+}
 
-// fuzzProcLines checks a parser against the documented rule: it accepts
-// exactly the files whose non-blank lines all match, with distinct names,
-// and returns one process per such line; errors name a line.
+// fuzzProcLines checks a parser against lineOK: it accepts exactly the
+// files whose non-blank lines all follow the rule, with distinct names,
+// and returns one process per such line, which writes back as the line
+// ("name:" and the command, trimmed); errors name a line.
 func fuzzProcLines(t *testing.T, s string, parse func(string) ([]deploy.Process, error), sentinel error) {
 	ps, err := parse(s)
 	var lines []string
@@ -62,8 +87,8 @@ func fuzzProcLines(t *testing.T, s string, parse func(string) ([]deploy.Process,
 		if strings.TrimSpace(l) == "" {
 			continue
 		}
-		name, _, _ := strings.Cut(l, ":")
-		if !docRule.MatchString(l) || names[name] {
+		name, ok := lineOK(l)
+		if !ok || names[name] {
 			valid = false
 		}
 		names[name] = true
@@ -78,9 +103,11 @@ func fuzzProcLines(t *testing.T, s string, parse func(string) ([]deploy.Process,
 	require.NoError(t, err)
 	require.Len(t, ps, len(lines))
 	for i, p := range ps {
-		require.True(t, strings.HasPrefix(lines[i], p.Name+":"))
+		name, _ := lineOK(lines[i])
+		require.Equal(t, name, p.Name)
 		require.NotEmpty(t, p.Command)
-		require.Equal(t, strings.Trim(p.Command, "\t\n\f\r "), p.Command)
+		rest := strings.TrimPrefix(lines[i], p.Name+":")
+		require.Equal(t, strings.Trim(rest, "\t\n\f\r "), p.Command, "the line, less the name and the white space around the command")
 	}
 }
 

@@ -93,6 +93,7 @@ type sim struct {
 	touched    []*instance // every instance that ran during the deployment
 	running    int
 	rep        *Report
+	keepMock   bool // leave the mock where it is at the end (only benchmarks do)
 }
 
 func newSim(e *Environment, rel *release, o options, seq int, fleet []*instance) *sim {
@@ -186,7 +187,7 @@ func (s *sim) run(ctx context.Context) (*Report, error) {
 		}
 		ev.fn()
 	}
-	if s.env.mock != nil {
+	if s.env.mock != nil && !s.keepMock {
 		s.moveMock()
 	}
 	return s.report(), nil
