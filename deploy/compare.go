@@ -15,21 +15,36 @@ import (
 	"github.com/benbjohnson/clock"
 )
 
-// Comparison holds the reports of the same deployment under each policy.
+// Comparison holds the reports of the same deployment under each policy
+// the environment allows.
 type Comparison struct {
-	Reports []*Report // in the order of Policies
+	Reports []*Report // in the order of Policies, without the refused ones
+	// Refused lists the policies the environment does not allow (Immutable
+	// and TrafficSplitting with basic health, TrafficSplitting in a worker
+	// environment), in the order of Policies.
+	Refused []Refusal
+}
+
+// Refusal is a policy Compare did not run because the environment does
+// not allow it.
+type Refusal struct {
+	Policy Policy
+	// Err is the error Deploy returns for it, wrapping
+	// ErrEnhancedHealthRequired or ErrInvalidOption.
+	Err error
 }
 
 // Compare answers what each policy costs for one deployment: it makes a
 // fresh environment from cfg for each of the five policies (with cfg's
-// seed, so each run is reproducible), deploys v
-// with opts and that policy, and collects the reports. It always runs on
-// mock clocks of its own, starting at cfg.Clock's time (the mock's epoch
-// without a clock), so it returns at once and never moves cfg.Clock.
-// Databases in cfg are left out. A deployment that fails is a result, not
-// an error; an invalid cfg, v or opts returns the error New or Deploy
-// returns, and ctx's error is returned unwrapped. It blocks only for its
-// computation and is safe for concurrent use.
+// seed, so each run is reproducible), deploys v with opts and that policy,
+// and collects the reports. A policy the environment does not allow is
+// listed in Refused instead, with the error Deploy returns for it. It
+// always runs on mock clocks of its own, starting at cfg.Clock's time (the
+// mock's epoch without a clock), so it returns at once and never moves
+// cfg.Clock. Databases in cfg are left out. A deployment that fails is a
+// result, not an error; an invalid cfg, v or opts returns the error New or
+// Deploy returns, and ctx's error is returned unwrapped. It blocks only
+// for its computation and is safe for concurrent use.
 func Compare(ctx context.Context, cfg Config, v Version, opts Options) (*Comparison, error) {
 	start := time.Unix(0, 0).UTC()
 	if cfg.Clock != nil {
@@ -46,6 +61,10 @@ func Compare(ctx context.Context, cfg Config, v Version, opts Options) (*Compari
 		if err != nil {
 			return nil, err
 		}
+		if err := allowed(p, &env.cfg); err != nil {
+			c.Refused = append(c.Refused, Refusal{Policy: p, Err: fmt.Errorf("environment %q: deploy: %w", env.cfg.Name, err)})
+			continue
+		}
 		o := opts
 		o.Policy = p
 		r, err := env.Deploy(ctx, v, o)
@@ -57,14 +76,27 @@ func Compare(ctx context.Context, cfg Config, v Version, opts Options) (*Compari
 	return c, nil
 }
 
-// WriteTable writes the comparison as a text table, one policy a row:
-// outcome, duration, the fewest instances in service (of those the
-// environment ran), downtime, the most instances running, instance-hours,
-// whether it rolled back and the versions running at the end.
+// WriteTable writes the comparison as a text table, one policy a row, in
+// the order of Policies: outcome, duration, the fewest instances in
+// service (of those the environment ran), downtime, the most instances
+// running, instance-hours, whether it rolled back and the versions running
+// at the end; a refused policy's row says "not allowed" and why.
 func (c *Comparison) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "policy\toutcome\tduration\tmin in service\tdowntime\tpeak instances\tinstance-hours\trolled back\tversions at end")
-	for _, r := range c.Reports {
+	reports, refused := c.Reports, c.Refused
+	for len(reports) > 0 || len(refused) > 0 {
+		if len(refused) > 0 && (len(reports) == 0 || refused[0].Policy < reports[0].Policy) {
+			why := "needs enhanced health"
+			if !errors.Is(refused[0].Err, ErrEnhancedHealthRequired) {
+				why = "needs a web server environment"
+			}
+			fmt.Fprintf(tw, "%v\tnot allowed\t-\t-\t-\t-\t-\t-\t(%s)\n", refused[0].Policy, why)
+			refused = refused[1:]
+			continue
+		}
+		r := reports[0]
+		reports = reports[1:]
 		rb := "no"
 		if r.RolledBack {
 			rb = "yes"

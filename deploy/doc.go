@@ -102,7 +102,9 @@
 //
 // Bad input returns an error wrapping a sentinel and changes nothing:
 // ErrInvalidConfig (New; the message names the field, the value and the
-// range), ErrInvalidOption and ErrEnhancedHealthRequired (Deploy, Compare),
+// range), ErrInvalidOption and ErrEnhancedHealthRequired (Deploy, Compare;
+// Compare lists a policy the environment does not allow, with its error,
+// in Comparison.Refused and runs the others),
 // ErrInvalidVersion, ErrInvalidProcfile and ErrInvalidBuildfile (Deploy,
 // the parsers; the parsers name the line), ErrInvalidConfigFile
 // (ParseConfigFile; Plan skips such a file, as Elastic Beanstalk does).

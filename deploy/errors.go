@@ -13,12 +13,15 @@ var (
 	// field out of range (the aws:elasticbeanstalk:command,
 	// aws:elasticbeanstalk:trafficsplitting and
 	// aws:elasticbeanstalk:healthreporting:system settings); the message
-	// names the field, the value and the allowed range.
+	// names the field, the value and the allowed range. Deploy returns it
+	// too for TrafficSplitting in a worker environment, which Compare lists
+	// in Comparison.Refused.
 	ErrInvalidOption = errors.New("deploy: invalid deployment option")
 
 	// ErrEnhancedHealthRequired is returned by Deploy for an Immutable or
 	// TrafficSplitting deployment to an environment with basic health
-	// reporting: Elastic Beanstalk needs enhanced health for both.
+	// reporting: Elastic Beanstalk needs enhanced health for both. Compare
+	// lists such a policy in Comparison.Refused with this error.
 	ErrEnhancedHealthRequired = errors.New("deploy: policy needs enhanced health reporting")
 
 	// ErrInvalidVersion is returned by Deploy for a Version without a name,

@@ -177,21 +177,31 @@ func invalidOption(field string, value any, want string) error {
 	return fmt.Errorf("%w: %s = %v, want %s", ErrInvalidOption, field, value, want)
 }
 
+// allowed checks that the environment allows policy p: Immutable and
+// TrafficSplitting need enhanced health, TrafficSplitting a web server
+// environment.
+func allowed(p Policy, cfg *resolved) error {
+	switch p {
+	case AllAtOnce, Rolling, RollingWithAdditionalBatch:
+	case Immutable, TrafficSplitting:
+		if cfg.Health != Enhanced {
+			return fmt.Errorf("%w: %v with %v health", ErrEnhancedHealthRequired, p, cfg.Health)
+		}
+		if p == TrafficSplitting && cfg.Tier == Worker {
+			return invalidOption("Policy", p, "a policy a worker environment supports (not TrafficSplitting, which needs an Application Load Balancer)")
+		}
+	default:
+		return invalidOption("Policy", p, "AllAtOnce, Rolling, RollingWithAdditionalBatch, Immutable or TrafficSplitting")
+	}
+	return nil
+}
+
 // resolveOptions applies the defaults and checks o against the environment
 // (its health reporting, tier, size and MaxSize).
 func resolveOptions(o Options, cfg *resolved, instances int) (options, error) {
 	r := options{Options: o}
-	switch o.Policy {
-	case AllAtOnce, Rolling, RollingWithAdditionalBatch:
-	case Immutable, TrafficSplitting:
-		if cfg.Health != Enhanced {
-			return r, fmt.Errorf("%w: %v with %v health", ErrEnhancedHealthRequired, o.Policy, cfg.Health)
-		}
-		if o.Policy == TrafficSplitting && cfg.Tier == Worker {
-			return r, invalidOption("Policy", o.Policy, "a policy a worker environment supports (not TrafficSplitting, which needs an Application Load Balancer)")
-		}
-	default:
-		return r, invalidOption("Policy", o.Policy, "AllAtOnce, Rolling, RollingWithAdditionalBatch, Immutable or TrafficSplitting")
+	if err := allowed(o.Policy, cfg); err != nil {
+		return r, err
 	}
 	switch o.BatchSizeType {
 	case Percentage:

@@ -131,8 +131,42 @@ func TestCompare(t *testing.T) {
 
 	_, err = deploy.Compare(ctx, cfg, bad, deploy.Options{BatchSize: 200})
 	require.ErrorIs(t, err, deploy.ErrInvalidOption)
-	_, err = deploy.Compare(ctx, deploy.Config{Health: deploy.Basic}, bad, deploy.Options{})
-	require.ErrorIs(t, err, deploy.ErrEnhancedHealthRequired)
+	assert.Empty(t, c.Refused)
+}
+
+// TestCompareNotAllowed: a policy the environment does not allow is a row
+// of the comparison, not an error that loses the others.
+func TestCompareNotAllowed(t *testing.T) {
+	c, err := deploy.Compare(ctx, deploy.Config{Instances: 4, Health: deploy.Basic}, good, deploy.Options{BatchSize: 25})
+	require.NoError(t, err)
+	require.Len(t, c.Reports, 3)
+	for i, r := range c.Reports {
+		assert.Equal(t, deploy.Policies[i], r.Policy)
+		assert.True(t, r.Succeeded)
+	}
+	require.Len(t, c.Refused, 2)
+	assert.Equal(t, deploy.Immutable, c.Refused[0].Policy)
+	assert.Equal(t, deploy.TrafficSplitting, c.Refused[1].Policy)
+	for _, f := range c.Refused {
+		require.ErrorIs(t, f.Err, deploy.ErrEnhancedHealthRequired)
+	}
+	table := c.String()
+	assert.Equal(t, 6, strings.Count(table, "\n"))
+	assert.Regexp(t, `(?m)^Immutable +not allowed .*\(needs enhanced health\)$`, table)
+
+	c, err = deploy.Compare(ctx, deploy.Config{Instances: 4, Tier: deploy.Worker}, good, deploy.Options{BatchSize: 25})
+	require.NoError(t, err)
+	require.Len(t, c.Reports, 4)
+	require.Len(t, c.Refused, 1)
+	assert.Equal(t, deploy.TrafficSplitting, c.Refused[0].Policy)
+	require.ErrorIs(t, c.Refused[0].Err, deploy.ErrInvalidOption)
+	assert.Contains(t, c.String(), "(needs a web server environment)")
+	var b bytes.Buffer
+	require.NoError(t, c.WriteSVG(&b), "the chart draws the policies that ran")
+
+	// bad options are still an error
+	_, err = deploy.Compare(ctx, deploy.Config{Health: deploy.Basic}, good, deploy.Options{BatchSize: 200})
+	require.ErrorIs(t, err, deploy.ErrInvalidOption)
 }
 
 // TestSeedReproducible: the same seed gives the same deployment; another
