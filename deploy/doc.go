@@ -76,8 +76,9 @@
 // Each deployment also runs the version's bundle on each instance, in the
 // order of the Amazon Linux 2 platforms (see Plan): .ebextensions commands
 // (files alphabetically, commands alphabetically), prebuild hooks, the
-// Buildfile, container_commands, predeploy hooks, the Procfile, postdeploy
-// hooks; hooks of a phase in lexicographic order. Hooks are Go functions
+// Buildfile, container_commands (leader-only ones first), predeploy
+// hooks, the Procfile, postdeploy hooks; hooks of a phase in lexicographic
+// order. Hooks are Go functions
 // named like the files; one that fails aborts the deployment on its
 // instance (which keeps its previous version) and fails the deployment
 // once the batch's commands are done. The other steps are listed in the
@@ -171,7 +172,9 @@
 //   - .ebextensions files are read as JSON only (the standard library has
 //     no YAML); only commands and container_commands are modelled, and only
 //     their order: they are listed, not run. test, cwd and env are accepted
-//     and ignored.
+//     and ignored. The documentation says leader-only container commands
+//     run before the others without saying whether across files; Plan puts
+//     them first across all files.
 //   - A Deploy whose context ends stops where the deployment is, as
 //     AbortEnvironmentUpdate would, but at once: the instances it launched
 //     (a temporary group, the additional batch) and those it was

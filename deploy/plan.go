@@ -18,15 +18,18 @@ type ConfigFile struct {
 // commands and container commands. Other keys are accepted and not
 // modelled.
 type Extension struct {
-	Commands          []Command // in alphabetical order of name
-	ContainerCommands []Command // in alphabetical order of name
+	Commands []Command // in alphabetical order of name
+	// ContainerCommands are in the order Elastic Beanstalk runs them: the
+	// leader-only ones first, then the others, each in alphabetical order
+	// of name.
+	ContainerCommands []Command
 }
 
 // Command is an entry of commands or container_commands.
 type Command struct {
 	Name         string
 	Command      string // the command; an array of words is joined with spaces
-	LeaderOnly   bool   // container_commands only: run on the leader instance only
+	LeaderOnly   bool   // container_commands only: run on the leader instance only, before the other container commands; it takes precedence over test
 	IgnoreErrors bool
 }
 
@@ -45,8 +48,11 @@ var commandKeys = []string{"command", "cwd", "env", "ignoreErrors", "leader_only
 // option_settings, packages, groups, users, sources, files, commands,
 // services, container_commands, Resources and Outputs; each command needs a
 // "command" string or array of strings, and leader_only is allowed in
-// container_commands only. Commands come back sorted by name, the order
-// Elastic Beanstalk runs them in. Anything else returns an error wrapping
+// container_commands only. Commands come back in the order Elastic
+// Beanstalk runs them in: by name, except that leader-only container
+// commands run before the other container commands (and a command that is
+// leader-only and has a test is leader-only: leader_only takes
+// precedence). Anything else returns an error wrapping
 // ErrInvalidConfigFile.
 func ParseConfigFile(name string, data []byte) (Extension, error) {
 	var top map[string]json.RawMessage
@@ -111,7 +117,15 @@ func parseCommands(file, key string, raw json.RawMessage, container bool) ([]Com
 		}
 		out = append(out, c)
 	}
-	slices.SortFunc(out, func(a, b Command) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b Command) int {
+		if a.LeaderOnly != b.LeaderOnly {
+			if a.LeaderOnly {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
 	return out, nil
 }
 
@@ -203,8 +217,10 @@ func (s Step) String() string {
 // instance, in the order of the Amazon Linux 2 platforms: the commands of
 // the .ebextensions files (files in alphabetical order, commands in
 // alphabetical order of name), the prebuild hooks, the Buildfile, the
-// container_commands, the predeploy hooks, the Procfile's processes, the
-// postdeploy hooks; hooks of a phase in lexicographic order of their names.
+// container_commands (the leader-only ones first, as the documentation
+// says, then the others, each part in the same order of files and names),
+// the predeploy hooks, the Procfile's processes, the postdeploy hooks;
+// hooks of a phase in lexicographic order of their names.
 // Files not named *.config are ignored; a .config file that ParseConfigFile
 // refuses is skipped whole and listed first as SkippedConfigFile. Plan
 // returns an error for a Procfile or Buildfile that does not parse. Only
@@ -252,6 +268,17 @@ func Plan(b Bundle) ([]Step, error) {
 	for _, p := range builds {
 		plan = append(plan, Step{Kind: BuildCommand, File: "Buildfile", Name: p.Name, Command: p.Command})
 	}
+	// leader-only container commands run before the others, whatever
+	// their file
+	slices.SortStableFunc(containers, func(x, y Step) int {
+		switch {
+		case x.LeaderOnly == y.LeaderOnly:
+			return 0
+		case x.LeaderOnly:
+			return -1
+		}
+		return 1
+	})
 	plan = append(plan, containers...)
 	plan = append(plan, hooks(Predeploy, PredeployHook)...)
 	for _, p := range procs {

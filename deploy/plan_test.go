@@ -57,15 +57,44 @@ func TestPlanOrder(t *testing.T) {
 		"prebuild .platform/hooks/prebuild/02_a.sh",
 		"prebuild .platform/hooks/prebuild/10_b.sh",
 		"Buildfile Buildfile/make",
+		"container_commands 20-app.config/02_seed", // leader-only: first
 		"container_commands 20-app.config/01_migrate",
-		"container_commands 20-app.config/02_seed",
 		"predeploy .platform/hooks/predeploy/01_migrate.sh",
 		"Procfile Procfile/web",
 		"Procfile Procfile/worker",
 		"postdeploy .platform/hooks/postdeploy/01_notify.sh",
 	}, got[1:])
 	assert.Equal(t, "mkdir -p /x", plan[1].Command)
-	assert.True(t, plan[8].LeaderOnly)
+	assert.True(t, plan[7].LeaderOnly)
+}
+
+// TestLeaderOnlyContainerCommandsFirst: "Leader-only container commands
+// are run before other container commands" (customize-containers-ec2), in
+// any file; a command with both leader_only and test is leader-only.
+func TestLeaderOnlyContainerCommandsFirst(t *testing.T) {
+	ext, err := deploy.ParseConfigFile("a.config", []byte(`{"container_commands":{
+		"01_collect":{"command":"collect"},
+		"03_migrate":{"command":"migrate","leader_only":true,"test":"[ -f x ]"},
+		"02_seed":{"command":"seed","leader_only":true},
+		"99_custom":{"command":"custom"}}}`))
+	require.NoError(t, err)
+	var names []string
+	for _, c := range ext.ContainerCommands {
+		names = append(names, c.Name)
+	}
+	assert.Equal(t, []string{"02_seed", "03_migrate", "01_collect", "99_custom"}, names)
+	assert.True(t, ext.ContainerCommands[1].LeaderOnly, "leader_only takes precedence over test")
+
+	plan, err := deploy.Plan(deploy.Bundle{Extensions: []deploy.ConfigFile{
+		{Name: "01-a.config", Data: `{"container_commands":{"a1":{"command":"x"}}}`},
+		{Name: "02-b.config", Data: `{"container_commands":{"b1":{"command":"y","leader_only":true},"b2":{"command":"z"}}}`},
+	}})
+	require.NoError(t, err)
+	var got []string
+	for _, st := range plan {
+		got = append(got, st.File+"/"+st.Name)
+	}
+	assert.Equal(t, []string{"02-b.config/b1", "01-a.config/a1", "02-b.config/b2"}, got)
 }
 
 // TestHooksRunInOrder: each instance runs the hooks in plan order, in the

@@ -124,12 +124,14 @@ func FuzzBuildfile(f *testing.F) {
 }
 
 // FuzzConfigFile: the parser never panics; what it accepts has commands
-// sorted by name, each with a command line, and Plan lists them in that
-// order, or skips the file it refuses.
+// in the order they run (by name; leader-only container commands first),
+// each with a command line, and Plan lists them in that order, or skips
+// the file it refuses.
 func FuzzConfigFile(f *testing.F) {
 	f.Add(`{"commands":{"b":{"command":"echo b"},"a":{"command":["echo","a"]}}}`)
 	f.Add(`{"container_commands":{"m":{"command":"migrate","leader_only":true}}}`)
 	f.Add(`{"commands":{"x":{"command":"x","leader_only":true}}}`)
+	f.Add(`{"container_commands":{"a":{"command":"a"},"b":{"command":"b","leader_only":"true","test":"true"}}}`)
 	f.Fuzz(func(t *testing.T, data string) {
 		ext, err := deploy.ParseConfigFile("f.config", []byte(data))
 		plan, perr := deploy.Plan(deploy.Bundle{Extensions: []deploy.ConfigFile{{Name: "f.config", Data: data}}})
@@ -146,8 +148,14 @@ func FuzzConfigFile(f *testing.F) {
 			require.NotEmpty(t, c.Command)
 			require.Equal(t, c.Name, plan[i].Name)
 		}
-		for _, cs := range [][]deploy.Command{ext.Commands, ext.ContainerCommands} {
-			for i := 1; i < len(cs); i++ {
+		for i := 1; i < len(ext.Commands); i++ {
+			require.Less(t, ext.Commands[i-1].Name, ext.Commands[i].Name)
+		}
+		// leader-only container commands first, each part by name
+		cs := ext.ContainerCommands
+		for i := 1; i < len(cs); i++ {
+			require.False(t, !cs[i-1].LeaderOnly && cs[i].LeaderOnly, "leader-only first")
+			if cs[i-1].LeaderOnly == cs[i].LeaderOnly {
 				require.Less(t, cs[i-1].Name, cs[i].Name)
 			}
 		}
