@@ -173,6 +173,22 @@ func TestTerminateDatabases(t *testing.T) {
 	newEnv(t, deploy.Config{Database: outside})
 }
 
+// TestTerminatedEnvironment: after Terminate, each call does what its
+// documentation says.
+func TestTerminatedEnvironment(t *testing.T) {
+	e := newEnv(t, deploy.Config{Name: "shop-prod", Instances: 2, Version: deploy.Version{Name: "v1"}})
+	require.NoError(t, e.Terminate())
+	assert.Nil(t, e.Instances())
+	assert.Equal(t, map[string]int{}, e.Versions())
+	assert.Equal(t, "shop-prod", e.Name())
+	assert.Equal(t, "v1", e.Version())
+	code, _, _ := get(e.Handler())
+	assert.Equal(t, 503, code)
+	_, err := e.Deploy(ctx, good, deploy.Options{})
+	require.ErrorIs(t, err, deploy.ErrTerminated)
+	require.ErrorIs(t, e.Terminate(), deploy.ErrTerminated)
+}
+
 // TestDeployCancelled: a done context stops the deployment where it is.
 func TestDeployCancelled(t *testing.T) {
 	e := newEnv(t, fourV1)

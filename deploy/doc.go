@@ -87,6 +87,9 @@
 //
 // Terminate ends the environment with its instances and the database
 // attached inside it (Config.Database); an External database survives.
+// Afterwards Deploy and Terminate return ErrTerminated, Handler answers
+// 503, Instances returns nil and Versions an empty map, and Name and
+// Version still answer.
 //
 // # Limits and defaults
 //
@@ -157,6 +160,9 @@
 //     additional batch (AWS does not document this case; its comparison of
 //     the policies says a failure is "similar to Rolling" once the first
 //     batch is done), so the environment never stays above its size.
+//   - A Percentage batch size is rounded up to whole instances (34
+//     percent of 3 instances is 2): a simulator choice, as AWS does not
+//     document the rounding.
 //   - Immutable and TrafficSplitting terminate the old instances all at
 //     once, after draining. The deadline of a group of new instances
 //     counts from their launch.

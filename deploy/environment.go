@@ -167,8 +167,10 @@ func (e *Environment) Versions() map[string]int {
 // Terminate terminates the environment (TerminateEnvironment): its
 // instances, and the database attached inside it (Config.Database);
 // External databases survive. It returns ErrDeploymentInProgress during a
-// deployment and ErrTerminated the second time. Afterwards Handler answers
-// 503 and every other call returns ErrTerminated.
+// deployment and ErrTerminated the second time. Afterwards Deploy returns
+// ErrTerminated, Handler answers 503, Instances returns nil, Versions an
+// empty map, and Name and Version still answer (the version last deployed
+// successfully). It is safe for concurrent use.
 func (e *Environment) Terminate() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

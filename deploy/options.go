@@ -126,7 +126,8 @@ type Options struct {
 
 	// BatchSizeType and BatchSize size the batches of Rolling and
 	// RollingWithAdditionalBatch: a Percentage of the instances, 1–100
-	// (rounded up to whole instances, at least one), or a Fixed number,
+	// (rounded up to whole instances, at least one: a simulator choice,
+	// AWS does not document the rounding), or a Fixed number,
 	// 1–MaxSize (at most all the instances). Zero means 100 percent, or
 	// for Fixed, is out of range.
 	BatchSizeType BatchSizeType
