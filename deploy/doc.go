@@ -23,7 +23,9 @@
 // reports the version's status for the instance: Severe for an instance
 // drawn bad (Version.FailureRate), else Version.Health's answer, else Ok.
 // The load balancer checks every Timings.HealthCheckInterval (10 s) and
-// routes to an instance whose last check was better than Severe. With
+// routes to an instance whose last check was better than Severe, for the
+// whole deployment: also before an instance's batch starts and after it is
+// done. With
 // enhanced health (the default) the health agent reports every 10 s
 // (EnhancedCheckInterval, whatever HealthCheckInterval), and an instance
 // is healthy after 12 consecutive reports at or better than
@@ -143,13 +145,18 @@
 //
 //   - Time is simulated: instance boot, deployment and health follow the
 //     configured distributions and the version's health model, not a real
-//     application. Health checks stop for a batch once it is healthy (its
-//     instances keep their last status and their place in the load
-//     balancer until the deployment ends), except Immutable's first
-//     instance, checked until the temporary group is done, and the new
-//     instances during a traffic-splitting evaluation; an instance's
-//     status is its own check, not the causes enhanced health weighs
-//     (request errors, latency, CPU).
+//     application. Once a batch or group is healthy, its instances no
+//     longer count for the deployment's outcome (except Immutable's first
+//     instance, checked with the rest of the temporary group, and the new
+//     instances during a traffic-splitting evaluation): a version that
+//     turns Severe after its batch passed leaves the load balancer but
+//     does not fail a Rolling deployment. Outside a running batch or
+//     group the load balancer checks only instances whose status can
+//     change (a version with Version.Health, not drawn bad), since the
+//     others' checks would change nothing; and checks happen only while a
+//     deployment runs (between deployments, nothing moves). An
+//     instance's status is its own check, not the causes enhanced health
+//     weighs (request errors, latency, CPU).
 //   - The load balancer routes round robin, and during a traffic split
 //     gives the new instances exactly their share or less (ALB weights are
 //     statistical); with no old instance in service it sends all requests

@@ -95,10 +95,11 @@ func (s *sim) deployed(g *group, in *instance, gen int) {
 		}
 		if g.attach && in.rel != nil {
 			// the old version never stopped: back in service if its
-			// health allows
+			// health allows, and checked by the load balancer again
 			st := s.status(in)
 			s.setStatus(in, st)
 			s.setInService(in, st != Severe, "deployment aborted, previous version")
+			s.startLBChecks(in)
 		}
 	} else {
 		s.setRelease(in, s.rel)
@@ -132,16 +133,38 @@ func (s *sim) startChecks(in *instance) {
 	s.after(lb, func() { s.check(in, gen, lbCheck) })
 }
 
+// startLBChecks starts the load balancer's checks of an instance outside
+// any running group, if its status can change (its version has a health
+// model): it is in service whenever its last check was better than Severe.
+func (s *sim) startLBChecks(in *instance) {
+	if !mayChange(in) {
+		return
+	}
+	gen := in.gen
+	s.after(s.env.cfg.Timings.HealthCheckInterval, func() { s.check(in, gen, lbCheck) })
+}
+
+// mayChange reports whether an instance's status can change: it runs a
+// version with a health model and was not drawn bad.
+func mayChange(in *instance) bool {
+	return in.rel != nil && !in.bad && in.rel.Health != nil
+}
+
 // check is one health check of an instance: of its status, its
-// load-balancer membership, or both.
+// load-balancer membership, or both. Once its group is done, only the
+// load balancer goes on checking it, and only if its status can change
+// (or an evaluation watches it).
 func (s *sim) check(in *instance, gen int, kind checkKind) {
 	g := in.group
-	if s.done || in.gen != gen || in.draining || g.done && !in.watched {
-		return // checks stop once the group is done, unless an evaluation watches
+	if s.done || in.gen != gen || in.draining || g.done && !in.watched && (kind&lbCheck == 0 || !mayChange(in)) {
+		return
 	}
 	st := s.status(in)
-	if kind&lbCheck != 0 && (g.attach || in.watched) && in.inService != (st != Severe) {
+	if kind&lbCheck != 0 && (g.attach || g.done || in.watched) && in.inService != (st != Severe) {
 		s.setInService(in, st != Severe, "health "+st.String())
+	}
+	if g.done && !in.watched {
+		s.setStatus(in, st)
 	}
 	every := s.env.cfg.Timings.HealthCheckInterval
 	if kind&statusCheck != 0 {

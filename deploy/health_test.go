@@ -274,3 +274,39 @@ func TestSplitEvaluationNeedsSustainedFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadBalancerFollowsHealth: the load balancer keeps checking the
+// instances in service whose health can change, also once their batch is
+// done and before their batch starts: an instance that turns Severe
+// leaves it, and Instances agrees with the version's health at the end.
+// The outcome does not change: every batch was healthy in its turn.
+func TestLoadBalancerFollowsHealth(t *testing.T) {
+	severeAfter := func(name string, d time.Duration) deploy.Version {
+		return deploy.Version{Name: name, Health: func(_ string, e time.Duration) deploy.Status {
+			if e > d {
+				return deploy.Severe
+			}
+			return deploy.Ok
+		}}
+	}
+	e := newEnv(t, deploy.Config{Instances: 4, Version: severeAfter("v1", 6*time.Minute)})
+	r, err := e.Deploy(ctx, severeAfter("v2", 3*time.Minute), deploy.Options{Policy: deploy.Rolling, BatchSize: 25})
+	require.NoError(t, err, "each batch was healthy in its turn")
+	left := map[string]bool{}
+	for _, ev := range r.Events {
+		if ev.Kind == deploy.InstanceOutOfService && ev.Message == "health Severe" {
+			left[ev.Version] = true
+		}
+	}
+	assert.True(t, left["v2"], "a done batch's instance left when it turned Severe")
+	assert.True(t, left["v1"], "an old instance waiting for its batch left when it turned Severe")
+	inService := 0
+	for _, in := range e.Instances() {
+		assert.Equal(t, in.Health != deploy.Severe, in.InService, "%+v", in)
+		if in.InService {
+			inService++
+		}
+	}
+	assert.Equal(t, r.FinalCapacity, inService)
+	assert.Less(t, r.FinalCapacity, 4)
+}

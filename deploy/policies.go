@@ -71,6 +71,7 @@ func (s *sim) rolling(ins []*instance, done func(), failed func(why string)) {
 		b := bs[i]
 		label := fmt.Sprintf("batch %d of %d", i+1, len(bs))
 		for _, in := range b {
+			in.gen++ // the load balancer stops checking it
 			s.setInService(in, false, label+": deregistered")
 		}
 		s.after(drain, func() {

@@ -70,6 +70,10 @@ func (h *eventHeap) pop() event {
 	return top
 }
 
+// idle is the group of the instances no group of the running deployment
+// has taken: done, so only the load balancer checks them.
+var idle = &group{label: "idle", done: true}
+
 // sim is one deployment: a discrete-event simulation on the deployment's
 // own time line. Only the goroutine running Deploy touches it; it takes the
 // environment's lock only to change what the load balancer and Instances
@@ -168,6 +172,10 @@ func (s *sim) draw(r Range) time.Duration {
 func (s *sim) run(ctx context.Context) (*Report, error) {
 	s.recordCapacity()
 	s.emit(DeploymentStarted, nil, s.o.Policy.String())
+	for _, in := range s.touched {
+		in.group = idle
+		s.startLBChecks(in)
+	}
 	s.begin()
 	for n := 0; !s.done && len(s.heap) > 0; n++ {
 		ev := s.heap.pop()
