@@ -66,10 +66,38 @@ func TestStoreChunks(t *testing.T) {
 	require.Nil(t, s.chunks)
 	require.Len(t, pool.free, 4, "the emptied chunks, cleared, for reuse")
 	for _, c := range pool.free {
-		require.Equal(t, chunk{}, *c)
+		require.Len(t, c, chunkSize)
+		require.Equal(t, make([]Record, chunkSize), c)
 	}
 	s.append(Record{SequenceNumber: SequenceNumber{n: 99}}, &pool)
 	require.EqualValues(t, 99, s.at(0).SequenceNumber.n)
+}
+
+// A store's first chunk starts small and doubles, keeping order through
+// trims from the front; a few records cost a few slots, not a full chunk.
+func TestStoreFirstChunkGrows(t *testing.T) {
+	var s store
+	var pool chunkPool
+	s.append(Record{SequenceNumber: SequenceNumber{n: 1}}, &pool)
+	require.Len(t, s.chunks[0], firstChunkSize)
+	next, first := uint64(2), uint64(1)
+	for range 3000 {
+		s.append(Record{SequenceNumber: SequenceNumber{n: next}}, &pool)
+		next++
+		if next%3 == 0 { // trim one in three as it grows
+			s.trim(1, &pool)
+			first++
+		}
+		for _, c := range s.chunks[:len(s.chunks)-1] {
+			require.Len(t, c, chunkSize, "only a store's only chunk is short")
+		}
+	}
+	require.Equal(t, int(next-first), s.len())
+	for i, r := range s.appendTo(nil, 0, s.len()) {
+		require.Equal(t, first+uint64(i), r.SequenceNumber.n)
+		require.Equal(t, first+uint64(i), s.at(i).SequenceNumber.n)
+	}
+	require.Equal(t, 5, s.after(first+4))
 }
 
 // heldRecords counts the records a stream holds without trimming first, to

@@ -3,6 +3,7 @@ package stream_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -183,4 +184,26 @@ func TestConcurrentUse(t *testing.T) {
 	first, _ := readAll(t, s, id(0))
 	require.Equal(t, len(first), <-received)
 	require.NoError(t, sub.Err())
+}
+
+// A shard holding one record costs about a kilobyte of record slots, not
+// a full chunk: one small record in each of 1,000 shards grows the heap by
+// far less than 10 MB (80 MB with full chunks).
+func TestMemoryPerShardSmall(t *testing.T) {
+	s := newStream(t, stream.Config{Shards: 1000})
+	shards := listShards(t, s)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, sh := range shards {
+		putHash(t, s, sh.HashKeyRange.StartingHashKey, "x")
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	require.Less(t, grew, int64(10<<20), "heap growth in bytes")
+	require.Len(t, shards, 1000)
+	st, err := s.Stats()
+	require.NoError(t, err)
+	require.Equal(t, 1000, st.Records)
 }
