@@ -34,7 +34,9 @@ type GetShardIteratorInput struct {
 	Type    IteratorType
 	// StartingSequenceNumber, for AtSequenceNumber and
 	// AfterSequenceNumber, is a sequence number of a record of this shard
-	// (the String form).
+	// or one of its SequenceNumberRange as ListShards reports it (the
+	// String form). The StartingSequenceNumber starts at the shard's first
+	// record; a closed shard's EndingSequenceNumber starts at its end.
 	StartingSequenceNumber string
 	// Timestamp, for AtTimestamp, is the arrival time to start at.
 	Timestamp time.Time
@@ -159,7 +161,7 @@ func checkStart(typ IteratorType, seqStr string, ts time.Time) (SequenceNumber, 
 
 // startLocked is the position a reader of sh starts at.
 func (s *Stream) startLocked(sh *shard, typ IteratorType, seq SequenceNumber, ts time.Time) (position, error) {
-	if !seq.IsZero() && (seq.shard != sh.idx || seq.n > s.counter || !sh.open() && seq.n >= sh.end.n) {
+	if !seq.IsZero() && !sh.holds(seq, s.counter) {
 		return position{}, fmt.Errorf("%w: %s is not a sequence number of %s", ErrInvalidSequenceNumber, seq, sh.id)
 	}
 	p := position{shard: sh.idx}

@@ -212,3 +212,44 @@ func TestArrivalTimesMonotonic(t *testing.T) {
 	it := iterator(t, s, stream.GetShardIteratorInput{ShardID: id(0), Type: stream.AtTimestamp, Timestamp: time.Unix(1800, 0)})
 	require.Equal(t, []string{"a", "b"}, datas(getRecords(t, s, it).Records))
 }
+
+// The sequence numbers ListShards reports are positions an iterator can
+// start at: AT or AFTER a shard's StartingSequenceNumber reads it from its
+// first record, even before it has one; AT or AFTER a closed shard's
+// EndingSequenceNumber reads nothing more and returns its children.
+func TestShardRangeSequenceNumbersAreStartingPoints(t *testing.T) {
+	s := newStream(t, stream.Config{Shards: 2})
+	start := func(sh stream.Shard, typ stream.IteratorType, seq stream.SequenceNumber) stream.GetRecordsOutput {
+		t.Helper()
+		return getRecords(t, s, iterator(t, s, stream.GetShardIteratorInput{ShardID: sh.ShardID, Type: typ, StartingSequenceNumber: seq.String()}))
+	}
+	empty := listShards(t, s)[0]
+	for _, typ := range []stream.IteratorType{stream.AtSequenceNumber, stream.AfterSequenceNumber} {
+		out := start(empty, typ, empty.SequenceNumberRange.StartingSequenceNumber)
+		require.Empty(t, out.Records, typ)
+		require.NotEmpty(t, out.NextShardIterator, typ)
+	}
+	putHash(t, s, "0", "a")
+	putHash(t, s, "1", "b")
+	require.NoError(t, s.SplitShard(ctx, id(0), "1000"))
+	parent := listShards(t, s)[0]
+	r := parent.SequenceNumberRange
+	require.False(t, r.EndingSequenceNumber.IsZero())
+	require.Equal(t, []string{"a", "b"}, datas(start(parent, stream.AtSequenceNumber, r.StartingSequenceNumber).Records))
+	for _, typ := range []stream.IteratorType{stream.AtSequenceNumber, stream.AfterSequenceNumber} {
+		out := start(parent, typ, r.EndingSequenceNumber)
+		require.Empty(t, out.Records, typ)
+		require.Empty(t, out.NextShardIterator, typ)
+		require.Equal(t, []string{id(2), id(3)}, []string{out.ChildShards[0].ShardID, out.ChildShards[1].ShardID}, typ)
+	}
+	// a child's starting number, before and after it has records
+	child := listShards(t, s)[3]
+	require.Empty(t, start(child, stream.AtSequenceNumber, child.SequenceNumberRange.StartingSequenceNumber).Records)
+	putHash(t, s, "2000", "c")
+	require.Equal(t, []string{"c"}, datas(start(child, stream.AtSequenceNumber, child.SequenceNumberRange.StartingSequenceNumber).Records))
+	// the other shard's numbers are still refused
+	other := listShards(t, s)[1]
+	_, err := s.GetShardIterator(ctx, stream.GetShardIteratorInput{ShardID: id(0), Type: stream.AtSequenceNumber,
+		StartingSequenceNumber: other.SequenceNumberRange.StartingSequenceNumber.String()})
+	require.ErrorIs(t, err, stream.ErrInvalidSequenceNumber)
+}

@@ -77,6 +77,23 @@ func (s *Stream) closeLocked(sh *shard, now time.Time) {
 
 func (sh *shard) open() bool { return sh.end.IsZero() }
 
+// holds reports whether seq is a position in sh that an iterator may
+// start at, when counter is the stream's last sequence position given: a
+// record's sequence number, or one of the shard's range as ListShards
+// reports it (its StartingSequenceNumber, which no record may have taken
+// yet, and once closed its EndingSequenceNumber).
+func (sh *shard) holds(seq SequenceNumber, counter uint64) bool {
+	switch {
+	case seq.shard != sh.idx:
+		return false
+	case seq == sh.start || seq == sh.end:
+		return true
+	case seq.n < sh.start.n || seq.n > counter:
+		return false
+	}
+	return sh.open() || seq.n < sh.end.n
+}
+
 // wakeLocked wakes whatever waits for the shard to change.
 func (sh *shard) wakeLocked() {
 	if sh.wake != nil {
