@@ -157,12 +157,19 @@ const (
 func (s SequenceNumber) IsZero() bool { return s.n == 0 }
 
 // Compare returns -1, 0 or +1 as s is before, equal to or after o in the
-// stream's write order.
+// stream's write order, which is also the order of their String forms. It
+// returns 0 only for equal numbers: a shard's StartingSequenceNumber can
+// share its write position with a record of another shard, and such ties
+// are broken by the shard's index.
 func (s SequenceNumber) Compare(o SequenceNumber) int {
 	switch {
 	case s.n < o.n:
 		return -1
 	case s.n > o.n:
+		return 1
+	case s.shard < o.shard:
+		return -1
+	case s.shard > o.shard:
 		return 1
 	}
 	return 0

@@ -1,6 +1,7 @@
 package stream_test
 
 import (
+	"cmp"
 	"strings"
 	"testing"
 
@@ -153,4 +154,38 @@ func TestPutRecordsResultsAligned(t *testing.T) {
 		require.Empty(t, res.ErrorCode)
 		require.NoError(t, res.Err)
 	}
+}
+
+// Compare is 0 only for equal sequence numbers, and orders them as their
+// String forms sort, the write position first and the shard second.
+func TestSequenceNumberCompareDistinct(t *testing.T) {
+	parse := func(pos, shard string) stream.SequenceNumber {
+		t.Helper()
+		seq, err := stream.ParseSequenceNumber("49" + pos + shard)
+		require.NoError(t, err)
+		return seq
+	}
+	nums := []stream.SequenceNumber{
+		parse("00000000000000000001", "0000000000"),
+		parse("00000000000000000001", "0000000001"),
+		parse("00000000000000000002", "0000000000"),
+		parse("00000000000000000002", "0000000007"),
+	}
+	for i, a := range nums {
+		for j, b := range nums {
+			want := cmp.Compare(a.String(), b.String())
+			require.Equal(t, want, a.Compare(b), "%s vs %s", a, b)
+			require.Equal(t, i == j, a.Compare(b) == 0)
+			require.Equal(t, i == j, a == b)
+		}
+	}
+	// a new shard's starting number shares its write position with the
+	// next record put to another shard, and still compares apart
+	s := newStream(t, stream.Config{Shards: 2})
+	require.NoError(t, s.SplitShard(ctx, id(0), "1000"))
+	child := listShards(t, s)[2].SequenceNumberRange.StartingSequenceNumber
+	rec := putHash(t, s, awsRanges[2][1].StartingHashKey, "x").SequenceNumber
+	require.Equal(t, child.String()[:22], rec.String()[:22], "same write position")
+	require.NotZero(t, child.Compare(rec))
+	require.Equal(t, -child.Compare(rec), rec.Compare(child))
 }
