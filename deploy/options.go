@@ -23,23 +23,26 @@ const (
 	// versions, no rollback.
 	Rolling
 	// RollingWithAdditionalBatch first launches one extra batch of new
-	// instances with the new version, then rolls through the others like
-	// Rolling until one batch is left, and terminates that batch instead of
-	// deploying to it: full capacity throughout, one batch of new
-	// instances paid for meanwhile. Failures are as with Rolling (the
-	// additional batch stays).
+	// instances with the new version, then rolls through every batch of
+	// the original instances like Rolling, and terminates the additional
+	// batch at the end: full capacity throughout, one batch of new
+	// instances paid for meanwhile. A failure terminates the additional
+	// batch and leaves the original instances as Rolling does: mixed
+	// versions, no rollback.
 	RollingWithAdditionalBatch
 	// Immutable launches one instance with the new version in a temporary
 	// Auto Scaling group, then, once it is healthy, as many as the
-	// environment runs; once all are healthy it moves them to the original
-	// group and terminates the old ones. A failure terminates the temporary
-	// group: the old instances were never touched.
+	// environment runs; once all of them are healthy (the first one
+	// included, still checked) it moves them to the original group and
+	// terminates the old ones. A failure terminates the temporary group:
+	// the old instances were never touched.
 	Immutable
 	// TrafficSplitting launches a full set of new instances in a temporary
 	// group and, once they are healthy, sends them NewVersionPercent of the
-	// requests for EvaluationTime; if they stay healthy all traffic moves to
-	// them and the old instances are terminated, otherwise traffic goes
-	// back and the new instances are terminated.
+	// requests for EvaluationTime; if no new instance fails 3 checks within
+	// a minute meanwhile, all traffic moves to them and the old instances
+	// are terminated, otherwise traffic goes back and the new instances
+	// are terminated.
 	TrafficSplitting
 )
 
