@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"time"
 )
 
@@ -38,7 +39,9 @@ type GetShardIteratorInput struct {
 	// String form). The StartingSequenceNumber starts at the shard's first
 	// record; a closed shard's EndingSequenceNumber starts at its end.
 	StartingSequenceNumber string
-	// Timestamp, for AtTimestamp, is the arrival time to start at.
+	// Timestamp, for AtTimestamp, is the arrival time to start at: any
+	// time (arrival times are in whole milliseconds, so one inside a
+	// millisecond starts at the next whole one).
 	Timestamp time.Time
 }
 
@@ -67,7 +70,7 @@ func (s *Stream) encodeIterator(p position, expires time.Time) string {
 	v := p.after
 	if p.atTime {
 		b[1] = 1
-		v = uint64(p.time.UnixNano())
+		v = uint64(p.time.UnixMilli())
 	}
 	binary.BigEndian.PutUint32(b[2:], p.shard)
 	binary.BigEndian.PutUint64(b[6:], v)
@@ -96,7 +99,7 @@ func (s *Stream) decodeIterator(it string, now time.Time) (position, error) {
 	p := position{shard: binary.BigEndian.Uint32(b[2:])}
 	v := binary.BigEndian.Uint64(b[6:])
 	if b[1] == 1 {
-		p.atTime, p.time = true, time.Unix(0, int64(v))
+		p.atTime, p.time = true, time.UnixMilli(int64(v))
 	} else {
 		p.after = v
 	}
@@ -173,9 +176,35 @@ func (s *Stream) startLocked(sh *shard, typ IteratorType, seq SequenceNumber, ts
 	case AfterSequenceNumber:
 		p.after = seq.n
 	case AtTimestamp:
-		p.atTime, p.time = true, ts
+		p.atTime, p.time = true, wholeMillis(ts)
 	}
 	return p, nil
+}
+
+// Arrival times are in whole milliseconds since 1970, which an int64
+// holds for 292 million years either way; so does an AtTimestamp
+// position, in the iterator.
+var (
+	earliestMillis = time.UnixMilli(math.MinInt64)
+	latestMillis   = time.UnixMilli(math.MaxInt64)
+)
+
+// wholeMillis returns the first whole millisecond at or after t, within
+// the int64 range. A record arrives at or after t exactly when it arrives
+// at or after wholeMillis(t): no time is too early (it reads from the trim
+// horizon) or too late (it reads only records arriving after it).
+func wholeMillis(t time.Time) time.Time {
+	switch {
+	case t.Before(earliestMillis):
+		return earliestMillis
+	case !t.Before(latestMillis):
+		return latestMillis
+	}
+	m := time.UnixMilli(t.UnixMilli())
+	if m.Before(t) {
+		m = m.Add(time.Millisecond)
+	}
+	return m
 }
 
 // GetRecordsInput is a GetRecords call.

@@ -253,3 +253,38 @@ func TestShardRangeSequenceNumbersAreStartingPoints(t *testing.T) {
 		StartingSequenceNumber: other.SequenceNumberRange.StartingSequenceNumber.String()})
 	require.ErrorIs(t, err, stream.ErrInvalidSequenceNumber)
 }
+
+// AT_TIMESTAMP takes any time: one before the trim horizon (however far)
+// starts there; one after every record (however far) reads only later
+// records; one inside a millisecond starts at the next whole one, since
+// arrival times are in whole milliseconds.
+func TestAtTimestampAnyDate(t *testing.T) {
+	clk := clock.NewMock()
+	clk.Add(time.Hour)
+	s := newStream(t, stream.Config{Clock: clk, Limits: stream.Unlimited})
+	put(t, s, "k", "a")
+	clk.Add(time.Millisecond)
+	put(t, s, "k", "b")
+	at := func(ts time.Time) []string {
+		t.Helper()
+		it := iterator(t, s, stream.GetShardIteratorInput{ShardID: id(0), Type: stream.AtTimestamp, Timestamp: ts})
+		return datas(getRecords(t, s, it).Records)
+	}
+	hour := time.Unix(3600, 0)
+	for _, tc := range []struct {
+		ts   time.Time
+		want []string
+	}{
+		{time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), []string{"a", "b"}},
+		{time.Date(-5000, 1, 1, 0, 0, 0, 0, time.UTC), []string{"a", "b"}},
+		{time.Unix(-1, 999_999), []string{"a", "b"}},
+		{hour, []string{"a", "b"}},
+		{hour.Add(time.Nanosecond), []string{"b"}},
+		{hour.Add(time.Millisecond), []string{"b"}},
+		{hour.Add(time.Millisecond + 1), []string{}},
+		{time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), []string{}},
+		{time.Date(300_000_000, 1, 1, 0, 0, 0, 0, time.UTC), []string{}},
+	} {
+		require.Equal(t, tc.want, at(tc.ts), tc.ts.String())
+	}
+}
