@@ -53,7 +53,11 @@ type group struct {
 // checks go on, and they too must be healthy when the group is.
 func (s *sim) deployTo(label string, members []*instance, launch, attach bool, keep []*instance, then func(ok bool, why string)) {
 	g := &group{label: label, members: append(slices.Clip(members), keep...), attach: attach, pending: len(members), deadline: s.now + s.o.timeout, then: then}
-	s.emit(BatchStarted, nil, fmt.Sprintf("%s: %d instance(s)", label, len(members)))
+	msg := fmt.Sprintf("%s: %d instance(s)", label, len(g.members))
+	if len(keep) > 0 {
+		msg += fmt.Sprintf(" (%d already running)", len(keep))
+	}
+	s.emit(BatchStarted, nil, msg)
 	if len(g.members) == 0 {
 		s.finishGroup(g, true, "")
 		return

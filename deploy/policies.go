@@ -140,7 +140,7 @@ func (s *sim) immutable() {
 			rest = append(rest, s.launch(true, false))
 		}
 		temp = append(temp, rest...)
-		s.deployTo("temporary group: remaining instances", rest, true, true, []*instance{first}, func(ok bool, why string) {
+		s.deployTo("temporary group: all instances", rest, true, true, []*instance{first}, func(ok bool, why string) {
 			if !ok {
 				rollback(why)
 				return

@@ -238,7 +238,7 @@ func TestImmutableEveryNewInstanceHealthyAtTheEnd(t *testing.T) {
 	require.ErrorIs(t, err, deploy.ErrDeploymentFailed)
 	assert.True(t, r.RolledBack)
 	assert.Equal(t, map[string]int{"v1": 4}, e.Versions())
-	assert.Contains(t, r.FailureReason, "remaining instances")
+	assert.Contains(t, r.FailureReason, "temporary group: all instances: 4 of 4 instance(s) not healthy")
 	left := false
 	for _, ev := range r.Events {
 		if ev.Kind == deploy.InstanceOutOfService && ev.Instance == "i-00005" && ev.Message == "health Severe" {
