@@ -80,7 +80,8 @@ var (
 	ErrInvalidPartitionKey = errors.New("stream: invalid partition key")
 
 	// ErrInvalidHashKey is returned for an ExplicitHashKey or
-	// NewStartingHashKey that is not a decimal integer in 0…2^128−1, or a
+	// NewStartingHashKey that is not a decimal integer in 0…2^128−1 written
+	// without leading zeros (Kinesis: 0|([1-9]\d{0,38})), or a
 	// split key not strictly inside the parent's range.
 	ErrInvalidHashKey = errors.New("stream: invalid hash key")
 

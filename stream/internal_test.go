@@ -119,14 +119,15 @@ var HeldRecords = heldRecords
 // decimal form of an integer in 0…2^128−1 (leading zeros allowed), and then
 // to that integer.
 func FuzzParseHashKey(f *testing.F) {
-	for _, s := range []string{"0", "007", "340282366920938463463374607431768211455", "340282366920938463463374607431768211456", "-1", "+1", "", "1e9"} {
+	for _, s := range []string{"0", "007", "00", "10", "340282366920938463463374607431768211455", "340282366920938463463374607431768211456", "-1", "+1", "", "1e9"} {
 		f.Add(s)
 	}
 	limit := new(big.Int).Lsh(big.NewInt(1), 128)
 	f.Fuzz(func(t *testing.T, s string) {
 		k, ok := parseHashKey(s)
 		b, isInt := new(big.Int).SetString(s, 10)
-		digits := len(s) > 0 && len(s) <= 39
+		// the AWS pattern for hash keys: 0|([1-9]\d{0,38})
+		digits := s == "0" || len(s) > 0 && len(s) <= 39 && s[0] != '0'
 		for i := 0; i < len(s); i++ {
 			digits = digits && s[i] >= '0' && s[i] <= '9'
 		}

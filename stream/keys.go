@@ -48,10 +48,11 @@ func (k hashKey) divMod(n uint64) (hashKey, uint64) {
 	return hashKey{qhi, qlo}, r
 }
 
-// parseHashKey reads a decimal integer in 0…2^128−1: digits only, no sign,
-// at most 39 of them.
+// parseHashKey reads a decimal integer in 0…2^128−1 as Kinesis writes
+// hash keys (pattern 0|([1-9]\d{0,38})): digits only, no sign, no leading
+// zero, at most 39 of them.
 func parseHashKey(s string) (hashKey, bool) {
-	if len(s) == 0 || len(s) > 39 {
+	if len(s) == 0 || len(s) > 39 || len(s) > 1 && s[0] == '0' {
 		return hashKey{}, false
 	}
 	var k hashKey

@@ -16,7 +16,8 @@ type PutRecordInput struct {
 	// at most the stream's MaxRecordSize bytes.
 	Data []byte
 	// ExplicitHashKey, if set, is the hash key that picks the shard
-	// instead of the MD5 of PartitionKey: a decimal integer in 0…2^128−1.
+	// instead of the MD5 of PartitionKey: a decimal integer in 0…2^128−1
+	// written without leading zeros, as Kinesis requires.
 	ExplicitHashKey string
 	// SequenceNumberForOrdering, if set, is a sequence number of this
 	// stream that the record's sequence number will exceed: pass the
@@ -176,7 +177,7 @@ func (s *Stream) check(key string, data []byte, explicit string) (hashKey, int, 
 	if explicit != "" {
 		h, ok := parseHashKey(explicit)
 		if !ok {
-			return hashKey{}, 0, fmt.Errorf("%w: ExplicitHashKey %q is not a decimal integer in 0…2^128−1", ErrInvalidHashKey, explicit)
+			return hashKey{}, 0, fmt.Errorf("%w: ExplicitHashKey %q is not a decimal integer in 0…2^128−1 without leading zeros", ErrInvalidHashKey, explicit)
 		}
 		return h, size, nil
 	}

@@ -10,7 +10,7 @@ import (
 // SplitShard closes an open shard and makes two children that share its
 // hash key range: one from the parent's start to newStartingHashKey−1, one
 // from newStartingHashKey to the parent's end. newStartingHashKey is a
-// decimal integer more than the parent's starting hash key plus one and
+// decimal integer (no leading zeros) more than the parent's starting hash key plus one and
 // less than its ending hash key. The parent stays readable to its end until
 // its retention runs out; new records go to the children.
 //
@@ -30,7 +30,7 @@ func (s *Stream) SplitShard(ctx context.Context, shardID, newStartingHashKey str
 	}
 	k, ok := parseHashKey(newStartingHashKey)
 	if !ok || !sh.rng.start.add(1).less(k) || !k.less(sh.rng.end) {
-		return s.errorf(op, fmt.Errorf("%w: NewStartingHashKey %q must be a decimal integer in %s+2…%s−1, the inside of %s",
+		return s.errorf(op, fmt.Errorf("%w: NewStartingHashKey %q must be a decimal integer (no leading zeros) in %s+2…%s−1, the inside of %s",
 			ErrInvalidHashKey, newStartingHashKey, sh.rng.start, sh.rng.end, sh.id))
 	}
 	if len(s.open) >= MaxShards {

@@ -102,6 +102,7 @@ func TestSplitShardBadInput(t *testing.T) {
 		{id(1), "340282366920938463463374607431768211456", stream.ErrInvalidHashKey},
 		{id(0), "12x", stream.ErrInvalidHashKey},
 		{id(0), "", stream.ErrInvalidHashKey},
+		{id(0), "0100", stream.ErrInvalidHashKey}, // AWS: 0|([1-9]\d{0,38})
 		{id(7), "100", stream.ErrShardNotFound},
 	} {
 		require.ErrorIs(t, s.SplitShard(ctx, tc.shard, tc.key), tc.err, "%+v", tc)
