@@ -148,15 +148,18 @@ func (s *Stream) rescaleLocked(targets []hashRange, now time.Time) []*shard {
 	return out
 }
 
-// lockReshard is lockOpen for the provisioned-mode operations.
+// lockReshard is lockOpen for the provisioned-mode operations: after
+// Close they return ErrClosed, on demand ErrOnDemand.
 func (s *Stream) lockReshard(ctx context.Context, op string) (time.Time, error) {
+	now, err := s.lockOpen(ctx, op)
+	if err != nil {
+		return now, err
+	}
 	if s.cfg.Mode == OnDemand {
-		if err := ctx.Err(); err != nil {
-			return time.Time{}, err
-		}
+		s.mu.Unlock()
 		return time.Time{}, s.errorf(op, ErrOnDemand)
 	}
-	return s.lockOpen(ctx, op)
+	return now, nil
 }
 
 func (s *Stream) openShardLocked(id string, now time.Time) (*shard, error) {

@@ -140,7 +140,7 @@ type Stream struct {
 func New(cfg Config) (*Stream, error) {
 	c, err := resolve(cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("stream %q: new: %w", cfg.Name, err)
 	}
 	s := &Stream{
 		cfg:       c,

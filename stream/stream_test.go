@@ -60,6 +60,8 @@ func TestConfigInvalid(t *testing.T) {
 			_, err := stream.New(tc.cfg)
 			require.ErrorIs(t, err, stream.ErrInvalidConfig)
 			require.ErrorContains(t, err, tc.field)
+			// the stream's name and the operation first, as every error has
+			require.True(t, strings.HasPrefix(err.Error(), fmt.Sprintf("stream %q: new: stream: invalid config: ", tc.cfg.Name)), err.Error())
 		})
 	}
 }
@@ -108,6 +110,20 @@ func TestCloseIsFinal(t *testing.T) {
 	require.ErrorIs(t, s.SplitShard(ctx, id(0), "100"), stream.ErrClosed)
 	_, err = s.RegisterConsumer(ctx, "c")
 	require.ErrorIs(t, err, stream.ErrClosed)
+}
+
+// After Close, resharding an on-demand stream is ErrClosed too, not
+// ErrOnDemand: the closed state comes first.
+func TestCloseIsFinalOnDemand(t *testing.T) {
+	s := newStream(t, stream.Config{Mode: stream.OnDemand})
+	require.NoError(t, s.Close())
+	require.ErrorIs(t, s.SplitShard(ctx, id(0), "100"), stream.ErrClosed)
+	require.ErrorIs(t, s.MergeShards(ctx, id(0), id(1)), stream.ErrClosed)
+	_, err := s.UpdateShardCount(ctx, 8)
+	require.ErrorIs(t, err, stream.ErrClosed)
+	for _, err := range []error{s.SplitShard(ctx, id(0), "100"), s.MergeShards(ctx, id(0), id(1))} {
+		require.NotErrorIs(t, err, stream.ErrOnDemand)
+	}
 }
 
 func TestCanceledContext(t *testing.T) {
