@@ -140,7 +140,7 @@ func BenchmarkIteratorSeek(b *testing.B) {
 }
 
 // fill puts n records of 100 bytes into a one-shard stream and returns
-// every 1,000th sequence number.
+// the sequence number of the first record of each batch: every 500th.
 func fill(b *testing.B, s *stream.Stream, n int) []string {
 	batch := make([]stream.PutRecordsEntry, stream.MaxPutRecords)
 	for j := range batch {

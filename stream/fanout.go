@@ -27,6 +27,10 @@ type consumer struct {
 	desc ConsumerDescription
 	subs map[uint32]*Subscription // by shard index: the current subscription
 	last map[uint32]time.Time     // by shard index: when the current or a recent one started
+	// budgets are the consumer's 2 MiB/s of each shard, by shard index:
+	// a subscription that takes over spends from its predecessor's, and
+	// one is forgotten once it is full and no subscription uses it.
+	budgets map[uint32]*byteBudget
 }
 
 // RegisterConsumer registers an enhanced fan-out consumer, which gets its
@@ -51,9 +55,10 @@ func (s *Stream) RegisterConsumer(ctx context.Context, name string) (ConsumerDes
 		return ConsumerDescription{}, s.errorf(op, fmt.Errorf("%w: %d consumers, at most %d", ErrLimitExceeded, len(s.consumers), MaxConsumers))
 	}
 	c := &consumer{
-		desc: ConsumerDescription{Name: name, CreationTime: now},
-		subs: make(map[uint32]*Subscription),
-		last: make(map[uint32]time.Time),
+		desc:    ConsumerDescription{Name: name, CreationTime: now},
+		subs:    make(map[uint32]*Subscription),
+		last:    make(map[uint32]time.Time),
+		budgets: make(map[uint32]*byteBudget),
 	}
 	s.consumers[name] = c
 	return c.desc, nil
@@ -146,7 +151,7 @@ type Subscription struct {
 	err     error
 	pos     position
 	cont    SequenceNumber
-	budget  byteBudget // the consumer's 2 MiB/s on the shard
+	budget  *byteBudget // the consumer's 2 MiB/s on the shard, shared with its predecessors
 	limited bool
 }
 
@@ -222,6 +227,11 @@ func (s *Stream) SubscribeToShard(ctx context.Context, in SubscribeToShardInput)
 			delete(c.last, idx)
 		}
 	}
+	for idx, b := range c.budgets {
+		if c.subs[idx] == nil && b.full(now) {
+			delete(c.budgets, idx)
+		}
+	}
 	if last, ok := c.last[sh.idx]; ok && now.Before(last.Add(resubscribeAfter)) {
 		return nil, s.errorf(op, fmt.Errorf("%w: %q subscribed to %s less than 5 s ago", ErrResourceInUse, in.ConsumerName, sh.id))
 	}
@@ -233,7 +243,11 @@ func (s *Stream) SubscribeToShard(ctx context.Context, in SubscribeToShardInput)
 		done:    make(chan struct{}),
 		pos:     p,
 		limited: s.cfg.Limits == Enforced,
-		budget:  byteBudget{perSecond: FanOutBytesPerSecond},
+		budget:  c.budgets[sh.idx],
+	}
+	if sub.budget == nil {
+		sub.budget = &byteBudget{perSecond: FanOutBytesPerSecond}
+		c.budgets[sh.idx] = sub.budget
 	}
 	sub.timer = s.clk.AfterFunc(SubscriptionLifetime, func() {
 		s.mu.Lock()

@@ -181,6 +181,40 @@ func TestSubscriptionRate(t *testing.T) {
 	})
 }
 
+// The 2 MiB a second belong to the consumer on the shard, not to one
+// subscription: one that takes over waits out its predecessor's debt.
+func TestSubscriptionTakeOverKeepsRate(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		s := newStream(t, stream.Config{Clock: clk, MaxRecordSize: 10 << 20})
+		_, err := s.RegisterConsumer(ctx, "app")
+		require.NoError(t, err)
+		big := string(make([]byte, 10<<20-1)) // 10 MiB with the key: 5 s at 2 MiB/s
+		put(t, s, "k", big)
+		advance(clk, 10*time.Second) // the shard's write bucket refills
+		second := put(t, s, "k", big)
+		first := subscribe(t, s, "app", id(0), fromStart)
+		evs, _ := drain(first)
+		require.Len(t, evs, 1, "the first big record, then 5 s of debt")
+		advance(clk, 5*time.Second)
+		evs, _ = drain(first)
+		require.Len(t, evs, 1, "the second, and 5 s more")
+
+		next := subscribe(t, s, "app", id(0), stream.StartingPosition{Type: stream.AfterSequenceNumber, SequenceNumber: second.SequenceNumber.String()})
+		_, closed := drain(first)
+		require.True(t, closed)
+		require.ErrorIs(t, first.Err(), stream.ErrSubscriptionReplaced)
+		put(t, s, "k", "x")
+		evs, _ = drain(next)
+		require.Empty(t, evs, "the debt is the consumer's")
+		advance(clk, 5*time.Second-time.Millisecond)
+		evs, _ = drain(next)
+		require.Empty(t, evs)
+		advance(clk, time.Millisecond)
+		evs, _ = drain(next)
+		require.Equal(t, []string{"x"}, eventData(evs))
+	})
+}
+
 // At the end of a closed shard the last event names its children, and the
 // subscription ends.
 func TestSubscriptionShardEnd(t *testing.T) {

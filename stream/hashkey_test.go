@@ -11,7 +11,7 @@ import (
 )
 
 // awsRanges are the hash key ranges Kinesis gives a new stream of N shards
-// (N = 2, 3, 4 as DescribeStream reports them).
+// (N = 2, 3, 4 as DescribeStream reports them; 1 and 5 by the same rule).
 var awsRanges = map[int][]stream.HashKeyRange{
 	1: {{"0", "340282366920938463463374607431768211455"}},
 	2: {
@@ -28,6 +28,15 @@ var awsRanges = map[int][]stream.HashKeyRange{
 		{"85070591730234615865843651857942052864", "170141183460469231731687303715884105727"},
 		{"170141183460469231731687303715884105728", "255211775190703847597530955573826158591"},
 		{"255211775190703847597530955573826158592", "340282366920938463463374607431768211455"},
+	},
+	// N = 5, pinned by value (⌊2^128/5⌋ = 68056473384187692692674921486353642291)
+	// so that the test does not rest on bigRanges alone
+	5: {
+		{"0", "68056473384187692692674921486353642290"},
+		{"68056473384187692692674921486353642291", "136112946768375385385349842972707284581"},
+		{"136112946768375385385349842972707284582", "204169420152563078078024764459060926872"},
+		{"204169420152563078078024764459060926873", "272225893536750770770699685945414569163"},
+		{"272225893536750770770699685945414569164", "340282366920938463463374607431768211455"},
 	},
 }
 
@@ -61,9 +70,7 @@ func TestShardBoundariesMatchAWS(t *testing.T) {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			s := newStream(t, stream.Config{Shards: n})
 			got := ranges(listShards(t, s))
-			if want, ok := awsRanges[n]; ok {
-				require.Equal(t, want, got)
-			}
+			require.Equal(t, awsRanges[n], got)
 			require.Equal(t, bigRanges(n), got)
 		})
 	}

@@ -80,6 +80,12 @@ func (b *byteBudget) wait(now time.Time) time.Duration {
 	return b.emptyAt.Sub(now)
 }
 
+// full reports whether the bucket holds a whole second's worth at now, as
+// a new one does.
+func (b *byteBudget) full(now time.Time) bool {
+	return !b.started || !b.emptyAt.After(now.Add(-time.Second))
+}
+
 // charge pays for n bytes read at now.
 func (b *byteBudget) charge(now time.Time, n int) {
 	if full := now.Add(-time.Second); !b.started || b.emptyAt.Before(full) {
