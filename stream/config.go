@@ -44,8 +44,9 @@ const (
 	// Provisioned streams have the shards they are given, each with its own
 	// quotas; they are resharded by hand.
 	Provisioned Mode = iota
-	// OnDemand streams have 4 shards and a capacity that scales with the
-	// traffic (see the package doc); they cannot be resharded by hand.
+	// OnDemand streams start with 4 shards, each with its own quotas, and
+	// a write capacity that scales with the traffic, splitting shards as
+	// it grows (see the package doc); they cannot be resharded by hand.
 	OnDemand
 )
 
@@ -87,9 +88,9 @@ type Config struct {
 	// Name is 1–128 characters of [a-zA-Z0-9_.-]. Empty means "stream".
 	Name string
 
-	// Shards is the number of shards a provisioned stream starts with:
-	// 1–10,000. Zero means 1 (provisioned) or 4 (on demand, which allows no
-	// other value).
+	// Shards is the number of shards a stream starts with: 1–10,000. Zero
+	// means 1 (provisioned) or 4 (on demand, which allows no other value
+	// and adds shards as its capacity grows).
 	Shards int
 
 	// Retention is how long a record stays readable after it arrived:

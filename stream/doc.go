@@ -88,11 +88,16 @@
 // fails. Over a quota a call fails with a *ThroughputError; in PutRecords,
 // only the record.
 //
-// An on-demand stream has 4 shards and write quotas shared by the whole
-// stream instead of per shard: 4 MiB and 4,000 records a second at first,
-// then twice the highest one-second throughput of the last 30 days, in
-// whole shard units (1 MiB/s and 1,000 records/s each), up to 10 GiB/s.
-// Its read quotas stay per shard. It cannot be resharded by hand.
+// An on-demand stream keeps every per-shard quota (so one partition key
+// is throttled at one shard's 1,000 records and 1 MiB a second, as in
+// Kinesis), and each record also takes from the stream's write capacity:
+// 4 MiB and 4,000 records a second at first, then twice the highest
+// one-second throughput of the last 30 days, in whole shard units (1 MiB/s
+// and 1,000 records/s each), up to 10 GiB/s. It starts with 4 shards; when
+// its capacity grows past its open shards, the next put splits the
+// busiest of them (most records in the second just ended) at the middle of
+// their hash key range until there is an open shard per unit (at most
+// 10,000); ListShards shows the splits. It cannot be resharded by hand.
 //
 // Stats reports CloudWatch-style figures: incoming records and bytes,
 // throttled writes (records) and reads (calls), and the iterator age.
@@ -163,7 +168,9 @@
 //     above; Kinesis allows some short bursts beyond them. GetShardIterator
 //     also counts calls on closed shards. On demand, capacity follows the
 //     peak at once, in the second after it, rather than within 15
-//     minutes, and shards are not split behind the scenes.
+//     minutes; the stream adds shards only by splitting its busiest ones in
+//     halves (Kinesis chooses its own splits) and never merges them when
+//     the capacity shrinks back.
 //   - Fan-out events carry only records (or the shard's end): there are no
 //     empty heartbeat events. An event holds at most 1 MiB of data and
 //     keys. SubscribeToShard returns a Subscription whose channel the caller

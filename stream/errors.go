@@ -110,7 +110,7 @@ var (
 	ErrOnDemand = errors.New("stream: not supported in on-demand mode")
 )
 
-// Quota names one per-shard (or, on demand, per-stream) throughput limit.
+// Quota names one per-shard or, on demand, per-stream throughput limit.
 type Quota int
 
 const (
@@ -120,6 +120,9 @@ const (
 	ReadBytes                  // 2 MiB per second per shard, shared by GetRecords readers
 	IteratorCalls              // 5 GetShardIterator calls per second per shard
 	FanOutBytes                // 2 MiB per second per shard for each enhanced fan-out consumer
+
+	OnDemandWriteRecords // an on-demand stream's write capacity in records per second
+	OnDemandWriteBytes   // an on-demand stream's write capacity in bytes per second
 )
 
 func (q Quota) String() string {
@@ -136,6 +139,10 @@ func (q Quota) String() string {
 		return "5 GetShardIterator calls/s"
 	case FanOutBytes:
 		return "2 MiB/s pushed per consumer"
+	case OnDemandWriteRecords:
+		return "the on-demand stream's records/s written"
+	case OnDemandWriteBytes:
+		return "the on-demand stream's bytes/s written"
 	}
 	return fmt.Sprintf("Quota(%d)", int(q))
 }
@@ -143,9 +150,8 @@ func (q Quota) String() string {
 // ThroughputError is the error of a call, or of one record of PutRecords,
 // over a throughput quota. It wraps ErrThroughputExceeded.
 type ThroughputError struct {
-	// Shard is the ID of the shard whose quota was reached; on an on-demand
-	// stream, whose quotas are the stream's, it is the shard the record or
-	// read was for.
+	// Shard is the ID of the shard whose quota was reached; for the
+	// on-demand stream's capacity, the shard the record was for.
 	Shard string
 	// Limit is the quota that was reached.
 	Limit Quota

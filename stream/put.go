@@ -67,7 +67,8 @@ const ErrorCodeThroughputExceeded = "ProvisionedThroughputExceededException"
 // error wrapping ErrInvalidPartitionKey, ErrInvalidHashKey,
 // ErrInvalidSequenceNumber or ErrRecordTooLarge; a shard over its write
 // quota returns a *ThroughputError (wrapping ErrThroughputExceeded); after
-// Close, ErrClosed. A record that is not stored changes nothing.
+// Close, ErrClosed. A record that is not stored changes nothing (but on
+// demand, a put may first split shards: see the package doc).
 func (s *Stream) PutRecord(ctx context.Context, in PutRecordInput) (PutRecordOutput, error) {
 	const op = "put record"
 	h, size, err := s.check(in.PartitionKey, in.Data, in.ExplicitHashKey)
@@ -93,6 +94,7 @@ func (s *Stream) PutRecord(ctx context.Context, in PutRecordInput) (PutRecordOut
 			ErrInvalidSequenceNumber, in.SequenceNumberForOrdering))
 	}
 	now = s.arrivalLocked(now)
+	s.demandLocked(now)
 	sh := s.shardForLocked(h)
 	if err := s.takeWriteLocked(sh, now, size); err != nil {
 		return PutRecordOutput{}, s.errorf(op, err)
@@ -143,6 +145,7 @@ func (s *Stream) PutRecords(ctx context.Context, entries []PutRecordsEntry) (Put
 	}
 	defer s.mu.Unlock()
 	now = s.arrivalLocked(now)
+	s.demandLocked(now)
 	off := 0
 	for i, e := range entries {
 		sh := s.shardForLocked(hashes[i])
@@ -195,20 +198,27 @@ func (s *Stream) arrivalLocked(now time.Time) time.Time {
 	return t
 }
 
-// takeWriteLocked spends a record's worth of the shard's write quota.
+// takeWriteLocked spends a record's worth of the shard's write quota and,
+// on demand, of the stream's capacity: both, or neither.
 func (s *Stream) takeWriteLocked(sh *shard, now time.Time, size int) error {
 	if sh.write == nil {
 		return nil
 	}
-	if s.demand != nil {
-		s.demand.tick(now)
+	q, ok := sh.write.check(now, size)
+	if ok && s.demand != nil {
+		if q, ok = s.demand.write.check(now, size); !ok {
+			q += OnDemandWriteRecords - WriteRecords
+		}
 	}
-	if q, ok := sh.write.take(now, size); !ok {
+	if !ok {
 		s.stats.WriteProvisionedThroughputExceeded++
 		return &ThroughputError{Shard: sh.id, Limit: q}
 	}
+	sh.write.spend(now, size)
 	if s.demand != nil {
+		s.demand.write.spend(now, size)
 		s.demand.add(size)
+		sh.countLocked(now)
 	}
 	return nil
 }

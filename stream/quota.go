@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"math"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -22,18 +21,22 @@ func newWriteQuota(recordsPerSecond, bytesPerSecond, maxRecord int) *writeQuota 
 	}
 }
 
-// take spends one record of size bytes, or reports which bucket is short
-// and spends nothing.
-func (q *writeQuota) take(now time.Time, size int) (Quota, bool) {
+// check reports whether the quota has room for one record of size bytes
+// at now, and if not which bucket is short. It spends nothing.
+func (q *writeQuota) check(now time.Time, size int) (Quota, bool) {
 	if q.records.TokensAt(now) < 1 {
 		return WriteRecords, false
 	}
 	if q.bytes.TokensAt(now) < float64(size) {
 		return WriteBytes, false
 	}
+	return 0, true
+}
+
+// spend takes one record of size bytes, which check has allowed.
+func (q *writeQuota) spend(now time.Time, size int) {
 	q.records.AllowN(now, 1)
 	q.bytes.AllowN(now, size)
-	return 0, true
 }
 
 // readQuota is a shard's read budget, shared by its GetRecords readers:
@@ -103,94 +106,3 @@ func (b *byteBudget) charge(now time.Time, n int) {
 func bytesTime(n, perSecond int) time.Duration {
 	return time.Duration(int64(n) * int64(time.Second) / int64(perSecond))
 }
-
-// On-demand write capacity, as Kinesis describes it: a new stream takes
-// 4 MiB/s and 4,000 records/s (4 shards' worth), and its capacity grows to
-// twice the highest one-second write throughput of the last 30 days, up to
-// 10 GiB/s. Capacity is counted in shard units: 1 MiB/s and 1,000
-// records/s each.
-const (
-	OnDemandMinUnits = 4
-	OnDemandMaxUnits = 10 << 10 // 10 GiB/s
-)
-
-// onDemandDays is how far back the peak counts.
-const onDemandDays = 30
-
-// demand follows an on-demand stream's peak write throughput and sets the
-// capacity of its write quota, which all its shards share.
-type demand struct {
-	write     *writeQuota
-	second    int64 // the second being counted (Unix)
-	cur       usage // stored in that second
-	peaks     [onDemandDays]dayPeak
-	units     int // capacity
-	maxRecord int // the stream's MaxRecordSize: the byte bucket holds one
-}
-
-type usage struct{ records, bytes int64 }
-
-type dayPeak struct {
-	day  int64
-	peak usage
-}
-
-func newDemand(now time.Time, maxRecord int) *demand {
-	d := &demand{second: now.Unix(), units: OnDemandMinUnits, maxRecord: maxRecord}
-	d.write = newWriteQuota(d.units*WriteRecordsPerSecond, d.units*WriteBytesPerSecond, maxRecord)
-	return d
-}
-
-// add counts a record stored.
-func (d *demand) add(size int) {
-	d.cur.records++
-	d.cur.bytes += int64(size)
-}
-
-// tick closes the second being counted when now is in a later one,
-// folding it into the daily peaks, and resizes the quota.
-func (d *demand) tick(now time.Time) {
-	sec := now.Unix()
-	if sec <= d.second {
-		return
-	}
-	day := d.second / 86400
-	p := &d.peaks[day%onDemandDays]
-	if p.day != day {
-		*p = dayPeak{day: day}
-	}
-	p.peak.records = max(p.peak.records, d.cur.records)
-	p.peak.bytes = max(p.peak.bytes, d.cur.bytes)
-	d.second, d.cur = sec, usage{}
-
-	today := sec / 86400
-	var peak usage
-	for _, p := range d.peaks {
-		if p.day > today-onDemandDays {
-			peak.records = max(peak.records, p.peak.records)
-			peak.bytes = max(peak.bytes, p.peak.bytes)
-		}
-	}
-	// twice the peak, in whole shard units
-	need := max(ceilDiv(2*peak.records, WriteRecordsPerSecond), ceilDiv(2*peak.bytes, WriteBytesPerSecond))
-	units := int(min(max(need, OnDemandMinUnits), OnDemandMaxUnits))
-	if units != d.units {
-		d.units = units
-		d.write.records = resized(d.write.records, now, units*WriteRecordsPerSecond, 0)
-		d.write.bytes = resized(d.write.bytes, now, units*WriteBytesPerSecond, d.maxRecord)
-	}
-}
-
-// resized returns a bucket of a new rate (a second's worth, at least
-// minBurst) that has spent what l has spent: the capacity added comes
-// full, as new shards would.
-func resized(l *rate.Limiter, now time.Time, perSecond, minBurst int) *rate.Limiter {
-	spent := float64(l.Burst()) - l.TokensAt(now)
-	n := rate.NewLimiter(rate.Limit(perSecond), max(perSecond, minBurst))
-	if spent > 0 {
-		n.AllowN(now, min(int(math.Ceil(spent)), n.Burst()))
-	}
-	return n
-}
-
-func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

@@ -2,6 +2,8 @@ package stream_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -174,34 +176,125 @@ func TestUnlimitedLiftsQuotas(t *testing.T) {
 	require.Zero(t, st.WriteProvisionedThroughputExceeded+st.ReadProvisionedThroughputExceeded)
 }
 
-// On demand, a new stream takes 4 MiB/s (4,000 records/s) over its shards,
-// then up to twice its peak second.
+// On demand, a shard still takes 1,000 records a second, as AWS says of
+// both capacity modes: one partition key, so one shard, is throttled at a
+// shard's rate however much capacity the stream has.
+func TestOnDemandShardQuota(t *testing.T) {
+	clk := clock.NewMock()
+	s := newStream(t, stream.Config{Mode: stream.OnDemand, Clock: clk})
+	for range 2 {
+		out, err := s.PutRecords(ctx, batch(500, 1))
+		require.NoError(t, err)
+		require.Zero(t, out.FailedRecordCount)
+	}
+	out, err := s.PutRecords(ctx, batch(500, 1))
+	require.NoError(t, err)
+	require.Equal(t, 500, out.FailedRecordCount)
+	var te *stream.ThroughputError
+	require.ErrorAs(t, out.Records[0].Err, &te)
+	require.Equal(t, stream.WriteRecords, te.Limit)
+	// other keys go to other shards, which have their own 1,000
+	out, err = s.PutRecords(ctx, spread(0, 500))
+	require.NoError(t, err)
+	require.Less(t, out.FailedRecordCount, 500)
+	for _, r := range out.Records {
+		if r.Err == nil {
+			require.NotEqual(t, putHashShard(t, s), r.ShardID)
+		}
+	}
+}
+
+// putHashShard is the shard of the partition key "k".
+func putHashShard(t *testing.T, s *stream.Stream) string {
+	t.Helper()
+	shards := listShards(t, s)
+	k := md5Int("k")
+	for _, sh := range shards {
+		if sh.SequenceNumberRange.EndingSequenceNumber.IsZero() &&
+			k.Cmp(mustBig(sh.HashKeyRange.StartingHashKey)) >= 0 && k.Cmp(mustBig(sh.HashKeyRange.EndingHashKey)) <= 0 {
+			return sh.ShardID
+		}
+	}
+	t.Fatal("no open shard holds k")
+	return ""
+}
+
+// spread is n records of 1 byte, each with its own partition key, from
+// user-<from> on.
+func spread(from, n int) []stream.PutRecordsEntry {
+	entries := make([]stream.PutRecordsEntry, n)
+	for i := range entries {
+		entries[i] = stream.PutRecordsEntry{PartitionKey: fmt.Sprint("user-", from+i), Data: []byte{1}}
+	}
+	return entries
+}
+
+// openRanges are the hash key ranges of the open shards, in hash order.
+func openRanges(shards []stream.Shard) []stream.HashKeyRange {
+	var out []stream.HashKeyRange
+	for _, sh := range shards {
+		if sh.SequenceNumberRange.EndingSequenceNumber.IsZero() {
+			out = append(out, sh.HashKeyRange)
+		}
+	}
+	slices.SortFunc(out, func(a, b stream.HashKeyRange) int {
+		return mustBig(a.StartingHashKey).Cmp(mustBig(b.StartingHashKey))
+	})
+	return out
+}
+
+// On demand, a new stream takes 4,000 records a second (4 shards, and the
+// stream's capacity of 4 shard units), then up to twice its peak second:
+// the capacity grows, and the stream splits its busiest shards so that it
+// has an open shard per unit. After a quiet month the capacity is back at
+// the minimum; the shards stay.
 func TestOnDemandScales(t *testing.T) {
 	clk := clock.NewMock()
 	s := newStream(t, stream.Config{Mode: stream.OnDemand, Clock: clk})
 	accepted := func(n int) int {
+		t.Helper()
 		ok := 0
 		for i := 0; i < n; i += 500 {
-			out, err := s.PutRecords(ctx, batch(500, 1))
+			out, err := s.PutRecords(ctx, spread(i, 500))
 			require.NoError(t, err)
 			ok += 500 - out.FailedRecordCount
 		}
 		return ok
 	}
-	// all on one key, so one shard: more than one provisioned shard's 1,000
+	openShards := func() int {
+		t.Helper()
+		n := 0
+		for _, sh := range listShards(t, s) {
+			if sh.SequenceNumberRange.EndingSequenceNumber.IsZero() {
+				n++
+			}
+		}
+		return n
+	}
+	// distinct keys over equal shards: each gets more than 1,000 a second
 	require.Equal(t, 4000, accepted(5000))
+	require.Equal(t, 4, openShards())
 	clk.Add(time.Second)
 	require.Equal(t, 8000, accepted(10_000))
+	require.Equal(t, 8, openShards(), "split in two at the middle")
+	require.Equal(t, bigRanges(8), openRanges(listShards(t, s)))
 	clk.Add(time.Second)
 	require.Equal(t, 16_000, accepted(20_000))
-	// a quiet month brings it back to the minimum
+	require.Equal(t, 16, openShards())
+	// a quiet month brings the capacity back to the minimum
 	clk.Add(31 * 24 * time.Hour)
 	accepted(1)
 	clk.Add(time.Second)
-	require.Equal(t, 4000, accepted(5000))
+	require.Equal(t, 4000, accepted(20_000))
+	require.Equal(t, 16, openShards())
+	out, err := s.PutRecords(ctx, spread(0, 1))
+	require.NoError(t, err)
+	var te *stream.ThroughputError
+	require.ErrorAs(t, out.Records[0].Err, &te)
+	require.Equal(t, stream.OnDemandWriteRecords, te.Limit, "the stream's capacity, not the shard's")
 
 	require.ErrorIs(t, s.SplitShard(ctx, id(0), "100"), stream.ErrOnDemand)
 	require.ErrorIs(t, s.MergeShards(ctx, id(0), id(1)), stream.ErrOnDemand)
-	_, err := s.UpdateShardCount(ctx, 8)
+	_, err = s.UpdateShardCount(ctx, 8)
 	require.ErrorIs(t, err, stream.ErrOnDemand)
 }

@@ -24,8 +24,12 @@ type shard struct {
 	// the front.
 	recs store
 
-	write *writeQuota // shared by all shards on demand; nil when Unlimited
+	write *writeQuota // nil when Unlimited
 	read  *readQuota  // nil when Unlimited
+
+	// on demand: records stored in the second loadSecond (Unix)
+	load       int64
+	loadSecond int64
 
 	iteratorAge time.Duration // of the latest GetRecords
 
@@ -47,11 +51,7 @@ func (s *Stream) newShardLocked(r hashRange, parent, adjacent string) *shard {
 		start:    SequenceNumber{n: s.counter + 1, shard: idx},
 	}
 	if s.cfg.Limits == Enforced {
-		if s.demand != nil {
-			sh.write = s.demand.write
-		} else {
-			sh.write = newWriteQuota(WriteRecordsPerSecond, WriteBytesPerSecond, s.cfg.MaxRecordSize)
-		}
+		sh.write = newWriteQuota(WriteRecordsPerSecond, WriteBytesPerSecond, s.cfg.MaxRecordSize)
 		sh.read = &readQuota{
 			calls:     rate.NewLimiter(ReadCallsPerSecond, ReadCallsPerSecond),
 			iterators: rate.NewLimiter(ReadCallsPerSecond, ReadCallsPerSecond),
