@@ -200,9 +200,10 @@ var validation = sync.Pool{New: func() any { m := map[string]queue.Attribute{}; 
 
 // queueAttributes returns the message's attributes as a queue takes them,
 // made on first use and shared by the raw queue deliveries; nil when the
-// message has none.
+// message has none, and with MessageStructure json, whose attributes SNS
+// does not send.
 func (m *message) queueAttributes() map[string]queue.Attribute {
-	if len(m.attrs) == 0 {
+	if len(m.attrs) == 0 || m.bodies != nil {
 		return nil
 	}
 	if p := m.qattrs.Load(); p != nil {

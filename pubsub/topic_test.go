@@ -4,14 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"errors"
-	"github.com/benbjohnson/clock"
 	"net/http"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/benbjohnson/clock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -225,7 +224,6 @@ func TestClose(t *testing.T) {
 	assert.ErrorIs(t, tp.Flush(ctx), pubsub.ErrClosed)
 	_, err = tp.ConfirmSubscription(ctx, "x")
 	assert.ErrorIs(t, err, pubsub.ErrClosed)
-	assert.True(t, errors.Is(err, pubsub.ErrClosed))
 }
 
 func TestFlushWaitsAndHonoursContext(t *testing.T) {
@@ -292,4 +290,27 @@ func TestRawQueueDeliveryCarriesAttributes(t *testing.T) {
 		"tags":  {DataType: "String.Array", StringValue: `["a","b"]`},
 		"bytes": queue.BinaryAttribute([]byte{1, 2}),
 	}, msgs[0].Attributes)
+}
+
+// TestRawQueueJSONStructureSendsNoAttributes: with MessageStructure json
+// SNS sends no attributes, raw delivery to a queue included.
+func TestRawQueueJSONStructureSendsNoAttributes(t *testing.T) {
+	tp := newTopic(t, pubsub.TopicConfig{})
+	q := newQueue(t, "q")
+	dlq := newQueue(t, "dlq")
+	subscribe(t, tp, pubsub.Queue(q), pubsub.SubscriptionConfig{RawMessageDelivery: true})
+	bad := &sink{fail: func(int, queue.SendInput) error { return pubsub.Permanent(errBusy) }}
+	subscribe(t, tp, pubsub.Queue(bad), pubsub.SubscriptionConfig{RawMessageDelivery: true, DeadLetter: pubsub.Queue(dlq)})
+	publish(t, tp, pubsub.PublishInput{Message: `{"default":"d","sqs":"for queues"}`, MessageStructure: "json",
+		Attributes: map[string]pubsub.Attribute{"a": filter.StringAttribute("b")}})
+	flush(t, tp)
+	msgs := drain(t, q)
+	require.Len(t, msgs, 1)
+	assert.Equal(t, "for queues", msgs[0].Body)
+	assert.Empty(t, msgs[0].Attributes)
+	dead := drain(t, dlq)
+	require.Len(t, dead, 1)
+	assert.Equal(t, "for queues", dead[0].Body)
+	assert.NotContains(t, dead[0].Attributes, "a", "the dead letter carries only the error attributes")
+	assert.Contains(t, dead[0].Attributes, "ErrorCode")
 }
