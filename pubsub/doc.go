@@ -105,9 +105,11 @@
 // String.Array (a JSON array), Number or Binary. A Subject is at most 100
 // printable ASCII characters. GroupID and DeduplicationID are 1–128 ASCII
 // letters, digits and punctuation marks. MessageStructure "json" takes a
-// JSON object of strings with a "default" key and, per protocol, the body
-// for that protocol's subscriptions; envelopes of such a message carry no
-// MessageAttributes. Batches hold 1–10 entries with distinct IDs of 1–80
+// JSON object with a "default" key and, per protocol, the body for that
+// protocol's subscriptions, each a string (possibly empty); other keys may
+// hold anything and are ignored, and no key may appear twice. Deliveries
+// of such a message carry no attributes: neither the envelopes'
+// MessageAttributes nor those of raw delivery to a queue. Batches hold 1–10 entries with distinct IDs of 1–80
 // characters of [A-Za-z0-9_-] and MaxMessageSize bytes in all. A
 // confirmation token is valid for 3 days.
 //

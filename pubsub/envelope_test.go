@@ -307,3 +307,42 @@ func TestSuppliedSigningCertificate(t *testing.T) {
 	_, err = pubsub.NewTopic(pubsub.TopicConfig{SigningCertificate: cert})
 	assert.ErrorIs(t, err, pubsub.ErrInvalidConfig)
 }
+
+// TestMessageStructureJSONRules: "default" and every protocol key must be
+// JSON strings (empty allowed), other keys may hold anything and are
+// ignored, and a repeated key is refused.
+func TestMessageStructureJSONRules(t *testing.T) {
+	tp := newTopic(t, pubsub.TopicConfig{})
+	q := newQueue(t, "q")
+	subscribe(t, tp, pubsub.Queue(q), pubsub.SubscriptionConfig{RawMessageDelivery: true})
+	for _, ok := range []string{
+		`{"default":"d","info":{"data":1}}`,
+		`{"default":"d","other":[1,2],"n":3,"b":true,"z":null}`,
+		`{"default":"","sqs":"s"}`,
+		` {"sqs":"s", "default":"d"} `,
+	} {
+		_, err := tp.Publish(ctx, pubsub.PublishInput{Message: ok, MessageStructure: "json"})
+		assert.NoError(t, err, ok)
+	}
+	for _, bad := range []string{
+		`{"sqs":"s"}`,
+		`{"default":1}`,
+		`{"default":"d","sqs":{"x":"y"}}`,
+		`{"default":"d","lambda":null}`,
+		`{"default":"d","default":"e"}`,
+		`{"default":"d","x":1,"x":2}`,
+		`["default"]`,
+		`{"default":"d"} {}`,
+		`{"default":"d"`,
+	} {
+		_, err := tp.Publish(ctx, pubsub.PublishInput{Message: bad, MessageStructure: "json"})
+		assert.ErrorIs(t, err, pubsub.ErrInvalidMessage, bad)
+	}
+	flush(t, tp)
+	var bodies []string
+	for _, m := range drain(t, q) {
+		bodies = append(bodies, m.Body)
+	}
+	assert.ElementsMatch(t, []string{"d", "d", "s", "s"}, bodies)
+	assert.Equal(t, int64(4), tp.Stats().Published)
+}

@@ -55,8 +55,9 @@ var (
 
 	// ErrInvalidMessage is returned for a message SNS would refuse other
 	// than by its size: characters SNS does not allow, a bad Subject, or a
-	// MessageStructure "json" body that is not a JSON object of strings
-	// with a "default" key.
+	// MessageStructure "json" body that is not a JSON object with a
+	// "default" key, with string values for "default" and the protocol
+	// keys, and with no key twice.
 	ErrInvalidMessage = errors.New("pubsub: invalid message")
 
 	// ErrInvalidAttribute is returned for a message attribute whose name,

@@ -36,9 +36,11 @@ const (
 type PublishInput struct {
 	// Message is the body: 1 character or more, of the characters SNS
 	// allows. With MessageStructure "json" it is a JSON object whose
-	// "default" key holds the body and whose other keys ("sqs", "lambda",
-	// "http", "https", "email", "email-json", "sms", "application") the
-	// body for subscriptions of that protocol.
+	// "default" key holds the body and whose protocol keys ("sqs",
+	// "lambda", "http", "https", "email", "email-json", "sms",
+	// "application", "firehose") the body for subscriptions of that
+	// protocol: each a JSON string, possibly empty. Other keys may hold
+	// any JSON value and are ignored; no key may appear twice.
 	Message string
 
 	// Subject is the optional subject: at most 100 ASCII characters, no
@@ -135,9 +137,9 @@ func (t *Topic) check(in PublishInput) (checked, error) {
 	switch in.MessageStructure {
 	case "":
 	case "json":
-		var bodies map[string]string
-		if err := json.Unmarshal([]byte(in.Message), &bodies); err != nil || bodies["default"] == "" {
-			return c, fmt.Errorf("%w: MessageStructure json needs a JSON object of strings with a non-empty \"default\"", ErrInvalidMessage)
+		bodies, err := parseStructure(in.Message)
+		if err != nil {
+			return c, fmt.Errorf("%w: MessageStructure json: %s", ErrInvalidMessage, err)
 		}
 		c.bodies = bodies
 	default:
@@ -175,6 +177,56 @@ func (t *Topic) check(in PublishInput) (checked, error) {
 		return c, err
 	}
 	return c, nil
+}
+
+// structureKeys are the keys of a MessageStructure json body whose
+// values must be strings: "default" and the protocols SNS knows.
+var structureKeys = map[string]bool{
+	"default": true, "sqs": true, "lambda": true, "http": true, "https": true, "email": true,
+	"email-json": true, "sms": true, "application": true, "firehose": true,
+}
+
+// parseStructure reads a MessageStructure json body: a JSON object with a
+// "default" key, each key at most once, "default" and the protocol keys
+// holding strings (empty ones allowed), any other key anything (it is
+// ignored). It returns the bodies by key.
+func parseStructure(msg string) (map[string]string, error) {
+	if !json.Valid([]byte(msg)) {
+		return nil, errors.New("not valid JSON")
+	}
+	dec := json.NewDecoder(strings.NewReader(msg))
+	if tok, _ := dec.Token(); tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	bodies := map[string]string{}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key := tok.(string) // json.Valid: an object's tokens alternate key, value
+		if seen[key] {
+			return nil, fmt.Errorf("key %q appears twice", key)
+		}
+		seen[key] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
+		}
+		if !structureKeys[key] {
+			continue
+		}
+		var body string
+		if raw[0] != '"' || json.Unmarshal(raw, &body) != nil {
+			return nil, fmt.Errorf("the value of %q is not a string", key)
+		}
+		bodies[key] = body
+	}
+	if _, ok := bodies["default"]; !ok {
+		return nil, errors.New(`no "default" key`)
+	}
+	return bodies, nil
 }
 
 func checkSubject(s string) error {
