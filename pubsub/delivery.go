@@ -28,7 +28,9 @@ type pool struct {
 // change: whether it counts as active for Flush, and whether a worker
 // should take it up.
 func (t *Topic) kickLocked(s *Subscription) {
-	busy := !s.removed && (s.inflight > 0 || (s.q.len() > 0 && !s.blocked))
+	// A removed subscription stays busy while a delivery of it runs:
+	// Flush waits for it, and its outcome is counted.
+	busy := s.inflight > 0 || (!s.removed && s.q.len() > 0 && !s.blocked)
 	if busy != s.busy {
 		s.busy = busy
 		if busy {
@@ -182,9 +184,12 @@ func (t *Topic) deliverBatch(d *delivery, s *Subscription, batch []work, outs []
 }
 
 // recordLocked counts the outcomes and schedules the retries. Deliveries
-// of the batch after a FIFO retry go back to the front of the queue.
+// of the batch after a FIFO retry go back to the front of the queue. A
+// subscription removed while the batch ran has its deliveries and
+// failures counted, and its retries dropped, as Unsubscribe drops those
+// queued.
 func (t *Topic) recordLocked(s *Subscription, batch []work, outs []outcome) {
-	if t.closed || s.removed {
+	if t.closed {
 		return
 	}
 	st := &s.stats.Counters
@@ -210,6 +215,8 @@ func (t *Topic) recordLocked(s *Subscription, batch []work, outs []outcome) {
 				st.Dropped++
 				t.total.Dropped++
 			}
+		case s.removed:
+			continue
 		default:
 			if !confirmation {
 				st.Retries++

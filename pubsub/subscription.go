@@ -250,7 +250,8 @@ func (t *Topic) ConfirmSubscription(ctx context.Context, token string) (*Subscri
 
 // Unsubscribe removes the subscription with this ARN: its queued
 // deliveries and retries are dropped (not counted as failed), and a
-// delivery in progress finishes. It returns ErrSubscriptionNotFound for an
+// delivery in progress finishes: Flush waits for it, and it is counted as
+// delivered or failed, but not retried. It returns ErrSubscriptionNotFound for an
 // ARN of no subscription of the topic, and ErrClosed after Close. It does
 // not block.
 func (t *Topic) Unsubscribe(ctx context.Context, arn string) error {

@@ -1,0 +1,59 @@
+package pubsub_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/benbjohnson/clock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stratus-go/stratus/pubsub"
+)
+
+// TestUnsubscribeDuringDeliveryIsFlushedAndCounted: a delivery in progress
+// when its subscription goes keeps Flush waiting until it returns, and its
+// outcome is counted; a failure of it is not retried.
+func TestUnsubscribeDuringDeliveryIsFlushedAndCounted(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		tp := newTopic(t, pubsub.TopicConfig{Clock: clk})
+		release := make(chan struct{})
+		var done atomic.Bool
+		ok := subscribe(t, tp, pubsub.Func(func(context.Context, pubsub.Event) error {
+			<-release
+			done.Store(true)
+			return nil
+		}), pubsub.SubscriptionConfig{})
+		var calls atomic.Int64
+		failing := subscribe(t, tp, pubsub.Func(func(context.Context, pubsub.Event) error {
+			calls.Add(1)
+			<-release
+			return errBusy
+		}), pubsub.SubscriptionConfig{})
+		publish(t, tp, pubsub.PublishInput{Message: "m"})
+		synctest.Wait()
+		require.NoError(t, tp.Unsubscribe(ctx, ok.ARN()))
+		require.NoError(t, tp.Unsubscribe(ctx, failing.ARN()))
+		flushed := make(chan error, 1)
+		go func() { flushed <- tp.Flush(ctx) }()
+		synctest.Wait()
+		select {
+		case <-flushed:
+			t.Fatal("Flush returned while the endpoint calls still ran")
+		default:
+		}
+		close(release)
+		require.NoError(t, <-flushed)
+		assert.True(t, done.Load())
+		st := tp.Stats()
+		assert.Equal(t, int64(1), st.Delivered)
+		assert.Equal(t, int64(1), ok.Stats().Delivered)
+		assert.Zero(t, st.Retries, "a removed subscription schedules no retry")
+		assert.Zero(t, st.WaitingRetry)
+		advance(clk, time.Minute)
+		assert.Equal(t, int64(1), calls.Load())
+	})
+}
