@@ -154,9 +154,14 @@ func (t *Topic) throttleLocked(s *Subscription) bool {
 
 // deliverBatch delivers the batch in order, without the lock. On a FIFO
 // topic it stops at the first delivery to retry: the rest wait behind it.
-// A delivery that fails for good goes to the dead-letter queue here.
+// It stops too when Close cancels the topic's context: the rest are
+// abandoned. A delivery that fails for good goes to the dead-letter queue
+// here.
 func (t *Topic) deliverBatch(d *delivery, s *Subscription, batch []work, outs []outcome) []outcome {
 	for _, w := range batch {
+		if t.ctx.Err() != nil {
+			break
+		}
 		*d = delivery{t: t, s: s, m: w.m, attempt: w.attempt}
 		var err error
 		if w.m == nil {

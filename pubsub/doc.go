@@ -152,9 +152,11 @@
 // test moves the clock to each retry's instant and waits, as the tests do
 // with testing/synctest). Endpoint calls get a context that Close cancels.
 //
-// Close abandons the deliveries not made, wakes Flush with ErrClosed and
-// waits for the workers, so for endpoint calls in progress to return;
-// after it every call returns ErrClosed (Stats still answers).
+// Close abandons the deliveries not made (a worker amid a batch of a
+// queue subscription's deliveries stops after the call in progress), wakes
+// Flush with ErrClosed and waits for the workers, so for endpoint calls in
+// progress to return; after it every call returns ErrClosed (Stats still
+// answers).
 //
 // # Differences from AWS
 //

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-go/stratus/pubsub"
+	"github.com/stratus-go/stratus/queue"
 )
 
 // TestUnsubscribeDuringDeliveryIsFlushedAndCounted: a delivery in progress
@@ -55,5 +56,42 @@ func TestUnsubscribeDuringDeliveryIsFlushedAndCounted(t *testing.T) {
 		assert.Zero(t, st.WaitingRetry)
 		advance(clk, time.Minute)
 		assert.Equal(t, int64(1), calls.Load())
+	})
+}
+
+// sendFunc is a queue endpoint made of a function.
+type sendFunc func(ctx context.Context, in queue.SendInput) (string, error)
+
+func (f sendFunc) Send(ctx context.Context, in queue.SendInput) (string, error) { return f(ctx, in) }
+
+// TestCloseStopsARunningBatch: Close stops a worker between the
+// deliveries of a queue subscription's batch; the rest are abandoned, not
+// sent with a cancelled context.
+func TestCloseStopsARunningBatch(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		tp, err := pubsub.NewTopic(pubsub.TopicConfig{Clock: clk, SigningKey: testKey(), Workers: 1})
+		require.NoError(t, err)
+		gate := make(chan struct{})
+		var calls atomic.Int64
+		q := sendFunc(func(ctx context.Context, _ queue.SendInput) (string, error) {
+			switch calls.Add(1) {
+			case 1:
+				<-gate
+			case 2:
+				<-ctx.Done()
+				return "", ctx.Err()
+			}
+			return "id", nil
+		})
+		subscribe(t, tp, pubsub.Queue(q), pubsub.SubscriptionConfig{})
+		publish(t, tp, pubsub.PublishInput{Message: "first"})
+		synctest.Wait() // the only worker is in the first Send
+		for range 5 {
+			publish(t, tp, pubsub.PublishInput{Message: "m"})
+		}
+		close(gate)
+		synctest.Wait() // the worker took the five as one batch, and waits in the first of them
+		require.NoError(t, tp.Close())
+		assert.Equal(t, int64(2), calls.Load())
 	})
 }
