@@ -146,7 +146,9 @@ var palette = []string{"#9e9e9e", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#
 
 // WriteSVG draws the report's in-service capacity over time as an SVG
 // image: one band per version, stacked, and a dashed line at the capacity
-// the environment had when the deployment began.
+// the environment had when the deployment began. In a comparison, a panel
+// whose deployment ended before the longest one shows where it ended
+// ("done") and, paler, the capacity it left behind.
 func (r *Report) WriteSVG(w io.Writer) error {
 	return writeSVG(w, []*Report{r})
 }
@@ -221,6 +223,15 @@ func writeSVG(w io.Writer, reports []*Report) error {
 				fmt.Fprintf(bw, "L%.1f,%.1f L%.1f,%.1f ", xOf(end(j)), yOf(cum(pts[j], k-1)), xOf(pts[j].Time), yOf(cum(pts[j], k-1)))
 			}
 			fmt.Fprint(bw, `Z"/>`+"\n")
+			if n := len(pts); n > 0 && r.Duration < span { // the environment as the deployment left it, paler
+				last := pts[n-1]
+				fmt.Fprintf(bw, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" fill-opacity="0.3"/>`+"\n",
+					xOf(r.End), yOf(cum(last, k)), marginLeft+plotW-xOf(r.End), yOf(cum(last, k-1))-yOf(cum(last, k)), colors[v])
+			}
+		}
+		if r.Duration < span {
+			fmt.Fprintf(bw, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#555"/><text x="%.1f" y="%.1f" fill="#555">done</text>`+"\n",
+				xOf(r.End), xOf(r.End), y0, y0+panelHeight, xOf(r.End)+3, y0+11)
 		}
 		fmt.Fprintf(bw, `<line x1="%d" x2="%.1f" y1="%.1f" y2="%.1f" stroke="black" stroke-dasharray="4 3"/>`+"\n", marginLeft, marginLeft+plotW, yOf(r.Target), yOf(r.Target))
 		fmt.Fprintf(bw, `<text x="%d" y="%.1f" text-anchor="end">%d</text><text x="%d" y="%.1f" text-anchor="end">0</text>`+"\n",
