@@ -11,10 +11,13 @@
 // and queues a copy for every confirmed subscription whose filter policy
 // (package filter, in MessageAttributes or MessageBody scope) accepts it;
 // it returns once the copies are queued, and the deliveries happen on the
-// topic's workers. Flush waits until every accepted message has been
-// delivered, dead-lettered or dropped, or waits on a clock timer (a
-// retry, a throttle, or a FIFO group behind a retry), so a test can look
-// at the endpoints after it.
+// topic's workers. Flush waits until the whole topic is idle: every
+// accepted message has been delivered, dead-lettered or dropped, or waits
+// on a clock timer (a retry, a throttle, or a FIFO group behind a retry),
+// so a test can look at the endpoints after it. Waits already due at the
+// clock's Now are re-queued by Flush itself, so a Flush right after a
+// *clock.Mock's Add sees that instant's retries without waiting for the
+// mock to run the timer's callback.
 //
 // Subscribe takes an Endpoint, each a small interface a test can fake:
 //
@@ -127,7 +130,9 @@
 //
 // # Concurrency
 //
-// A Topic is safe for concurrent use; only Flush blocks. One mutex guards
+// A Topic is safe for concurrent use. Flush blocks until the whole topic
+// is idle, and Close until the endpoint calls in progress return; no
+// other method blocks beyond the topic's lock. One mutex guards
 // the subscriptions' queues, the timer heap and the counters; it is never
 // held while calling an endpoint or a dead-letter queue. Publish on a
 // standard topic evaluates the filter policies without it, from a

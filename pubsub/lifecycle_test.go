@@ -95,3 +95,43 @@ func TestCloseStopsARunningBatch(t *testing.T) {
 		assert.Equal(t, int64(2), calls.Load())
 	})
 }
+
+// lateClock is a mock clock whose timers lag: Now moves with skip, and
+// the timers fire only on the mock's own Add, as when a *clock.Mock's
+// Add has run its timer callbacks on goroutines that have not run yet.
+type lateClock struct {
+	*clock.Mock
+	skip atomic.Int64 // nanoseconds Now runs ahead of the timers
+}
+
+func (c *lateClock) Now() time.Time { return c.Mock.Now().Add(time.Duration(c.skip.Load())) }
+
+// TestFlushRunsRetriesAlreadyDue: Flush first re-queues the waits due at
+// the clock's Now, without waiting for the timer callback to run, so a
+// Flush right after moving a mock clock sees the retries of that instant.
+func TestFlushRunsRetriesAlreadyDue(t *testing.T) {
+	clk := &lateClock{Mock: clock.NewMock()}
+	tp := newTopic(t, pubsub.TopicConfig{Clock: clk})
+	s := &sink{clk: clk, fail: func(call int, _ queue.SendInput) error {
+		if call < 4 { // the first attempt and the 3 immediate retries
+			return errBusy
+		}
+		return nil
+	}}
+	subscribe(t, tp, pubsub.Queue(s), pubsub.SubscriptionConfig{})
+	publish(t, tp, pubsub.PublishInput{Message: "m"})
+	flush(t, tp)
+	calls, got := s.snapshot()
+	require.Len(t, calls, 4)
+	require.Empty(t, got)
+	assert.Equal(t, 1, tp.Stats().WaitingRetry)
+	clk.skip.Store(int64(999 * time.Millisecond))
+	flush(t, tp)
+	_, got = s.snapshot()
+	assert.Empty(t, got, "not due yet")
+	clk.skip.Store(int64(time.Second))
+	flush(t, tp)
+	_, got = s.snapshot()
+	assert.Len(t, got, 1, "due at Now: Flush ran it")
+	assert.Zero(t, tp.Stats().WaitingRetry)
+}

@@ -108,6 +108,14 @@ func (tm *timer) fire() {
 	}
 	tm.armed = time.Time{}
 	now := t.cfg.Clock.Now()
+	t.releaseDueLocked(now)
+	tm.armLocked(now)
+}
+
+// releaseDueLocked moves every wait due at now back to its subscription.
+// The timer does it when it fires, and Flush before it waits, so that it
+// does not depend on when the clock runs the timer's callback.
+func (t *Topic) releaseDueLocked(now time.Time) {
 	h := &t.timers
 	for h.Len() > 0 && !h.items[0].at.After(now) {
 		e := heap.Pop(h).(timed)
@@ -133,7 +141,6 @@ func (tm *timer) fire() {
 		}
 		t.kickLocked(s)
 	}
-	tm.armLocked(now)
 }
 
 // waitLocked puts a wait in the heap and arms the timer.

@@ -342,24 +342,39 @@ func (w *dedupWindow) put(id string, r PublishResult, now time.Time) {
 	w.order.pushBack(dedupEntry{id, now})
 }
 
-// Flush blocks until every message published before it has been
+// Flush blocks until the whole topic is idle: every delivery queued or
+// running, of messages published before it or during it, has been
 // delivered, dead-lettered or dropped, or is waiting on a clock timer (a
-// retry, a throttle, or a FIFO group held behind a retry): once it
-// returns, a test can look at the endpoints. It returns ctx.Err() when ctx
-// is done first, and ErrClosed when the topic is (or gets) closed.
+// retry, a throttle, or a FIFO group held behind a retry). A wait already
+// due at the clock's Now is not left to the timer: Flush re-queues it
+// first, so a Flush right after moving a mock clock sees the deliveries
+// of that instant even before the mock has run the timer's callback. Once
+// it returns, a test can look at the endpoints. It returns ctx.Err() when
+// ctx is done first, and ErrClosed when the topic is (or gets) closed.
 func (t *Topic) Flush(ctx context.Context) error {
-	t.mu.Lock()
-	if t.closed {
+	for {
+		t.mu.Lock()
+		if t.closed {
+			t.mu.Unlock()
+			return t.errorf("flush", ErrClosed)
+		}
+		t.releaseDueLocked(t.cfg.Clock.Now())
+		if t.active == 0 {
+			t.mu.Unlock()
+			return nil
+		}
+		ch := make(chan struct{})
+		t.flushers = append(t.flushers, ch)
 		t.mu.Unlock()
-		return t.errorf("flush", ErrClosed)
+		if err := t.awaitIdle(ctx, ch); err != nil {
+			return err
+		}
 	}
-	if t.active == 0 {
-		t.mu.Unlock()
-		return nil
-	}
-	ch := make(chan struct{})
-	t.flushers = append(t.flushers, ch)
-	t.mu.Unlock()
+}
+
+// awaitIdle waits for ch, which the topic closes when it is next idle or
+// closed.
+func (t *Topic) awaitIdle(ctx context.Context, ch chan struct{}) error {
 	select {
 	case <-ch:
 		if t.isClosed() {
