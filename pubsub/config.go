@@ -31,6 +31,8 @@ const (
 	// ConfirmationTokenTTL is how long a subscription confirmation token
 	// stays valid: 3 days.
 	ConfirmationTokenTTL = 72 * time.Hour
+	// MaxWorkers bounds TopicConfig.Workers.
+	MaxWorkers = 10000
 	// DefaultRegion and DefaultAccount make the default ARNs.
 	DefaultRegion  = "us-east-1"
 	DefaultAccount = "123456789012"
@@ -85,8 +87,8 @@ type TopicConfig struct {
 	SigningCertificate *x509.Certificate
 
 	// Workers is the size of each of the topic's two worker pools, one for
-	// queue subscriptions and one for the others: 1 or more. Zero means
-	// 4 × GOMAXPROCS.
+	// queue subscriptions and one for the others: 1–10,000 (MaxWorkers).
+	// Zero means 4 × GOMAXPROCS.
 	Workers int
 
 	// Clock is the topic's time: timestamps, retries, deduplication,
@@ -156,8 +158,8 @@ func resolveTopic(c TopicConfig) (topicConfig, error) {
 	switch {
 	case c.Workers == 0:
 		r.Workers = 4 * runtime.GOMAXPROCS(0)
-	case c.Workers < 0:
-		return r, invalid("Workers", c.Workers, "1 or more")
+	case c.Workers < 0 || c.Workers > MaxWorkers:
+		return r, invalid("Workers", c.Workers, fmt.Sprintf("1–%d", MaxWorkers))
 	}
 	if r.Clock == nil {
 		r.Clock = clock.New()
@@ -223,7 +225,8 @@ type SubscriptionConfig struct {
 
 	// MaxConcurrency is how many deliveries to the subscription run at
 	// once: 1 to the topic's Workers. Zero means half the Workers (at least
-	// 1); a FIFO topic's subscriptions always deliver one at a time.
+	// 1). A FIFO topic's subscriptions always deliver one at a time: there
+	// it is 0 or 1.
 	MaxConcurrency int
 }
 
@@ -308,12 +311,14 @@ func (t *Topic) resolveSubscription(e Endpoint, c SubscriptionConfig) (subConfig
 		}
 	}
 	switch {
+	case t.cfg.FIFO && (c.MaxConcurrency < 0 || c.MaxConcurrency > 1):
+		return r, invalid("MaxConcurrency", c.MaxConcurrency, "0 or 1 on a FIFO topic")
 	case t.cfg.FIFO:
 		r.MaxConcurrency = 1
-	case c.MaxConcurrency == 0:
-		r.MaxConcurrency = max(1, t.cfg.Workers/2)
 	case c.MaxConcurrency < 0 || c.MaxConcurrency > t.cfg.Workers:
 		return r, invalid("MaxConcurrency", c.MaxConcurrency, fmt.Sprintf("1–%d (Workers)", t.cfg.Workers))
+	case c.MaxConcurrency == 0:
+		r.MaxConcurrency = max(1, t.cfg.Workers/2)
 	}
 	return r, nil
 }

@@ -100,7 +100,7 @@
 //	MaxMessageSize  256 KiB (1 KiB–1 MiB; over 256 KiB only queue and function subscriptions, at most 100)
 //	DeliveryPolicy  3 retries 20 s apart (NumRetries 0–100 in all phases, delays 1 s–3,600 s, ≤ 3,600 s in all)
 //	Region, Account us-east-1, 123456789012: ARNs arn:aws:sns:<region>:<account>:<name>
-//	Workers         4 × GOMAXPROCS per pool
+//	Workers         4 × GOMAXPROCS per pool (1–10,000)
 //
 // A message has a body of 1 character or more (the characters SQS allows,
 // as valid UTF-8); its size counts the body and every attribute's name,

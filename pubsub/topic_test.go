@@ -48,6 +48,7 @@ func TestTopicConfigInvalid(t *testing.T) {
 		"region":              {Region: "US East"},
 		"account":             {Account: "12345"},
 		"workers":             {Workers: -1},
+		"too many workers":    {Workers: pubsub.MaxWorkers + 1},
 		"policy retries":      {DeliveryPolicy: pubsub.DeliveryPolicy{NumRetries: 101}},
 		"small key":           {SigningKey: small},
 	} {
@@ -177,6 +178,9 @@ func TestSubscribeBadInputChangesNothing(t *testing.T) {
 		"dlq not queue":     {tp, pubsub.Queue(q), pubsub.SubscriptionConfig{DeadLetter: fn}, pubsub.ErrInvalidConfig},
 		"std dlq on fifo":   {ftp, pubsub.Queue(q), pubsub.SubscriptionConfig{DeadLetter: pubsub.Queue(q)}, pubsub.ErrInvalidConfig},
 		"concurrency":       {tp, pubsub.Queue(q), pubsub.SubscriptionConfig{MaxConcurrency: 5}, pubsub.ErrInvalidConfig},
+		"negative conc":     {tp, pubsub.Queue(q), pubsub.SubscriptionConfig{MaxConcurrency: -1}, pubsub.ErrInvalidConfig},
+		"fifo negative":     {ftp, pubsub.FIFOQueue(&fifoSink{}), pubsub.SubscriptionConfig{MaxConcurrency: -1}, pubsub.ErrInvalidConfig},
+		"fifo concurrency":  {ftp, pubsub.FIFOQueue(&fifoSink{}), pubsub.SubscriptionConfig{MaxConcurrency: 2}, pubsub.ErrInvalidConfig},
 		"http policy range": {tp, pubsub.Handler(http.NotFoundHandler()), pubsub.SubscriptionConfig{DeliveryPolicy: &pubsub.DeliveryPolicy{MinDelay: 30 * time.Second, MaxDelay: 10 * time.Second}}, pubsub.ErrInvalidConfig},
 	}
 	for name, c := range cases {
