@@ -1,8 +1,11 @@
 package stream
 
 import (
+	"fmt"
+	"hash/maphash"
 	"math/big"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,6 +101,57 @@ func TestStoreFirstChunkGrows(t *testing.T) {
 		require.Equal(t, first+uint64(i), s.at(i).SequenceNumber.n)
 	}
 	require.Equal(t, 5, s.after(first+4))
+}
+
+// The key cache gives every key its own MD5, whatever shares its slot:
+// more keys than slots, looked up again in random order, one at a time and
+// in batches with explicit hash keys mixed in, from several goroutines.
+func TestKeyCacheExact(t *testing.T) {
+	c := keyCache{seed: maphash.MakeSeed()}
+	keys := make([]string, 3*keyCacheSize)
+	for i := range keys {
+		keys[i] = fmt.Sprint("user-", i)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(g), 7))
+			for range 20 {
+				var entries []PutRecordsEntry
+				var done [MaxPutRecords]bool
+				var out [MaxPutRecords]hashKey
+				for i := range MaxPutRecords {
+					key := keys[r.IntN(len(keys))]
+					entries = append(entries, PutRecordsEntry{PartitionKey: key})
+					if i%7 == 0 { // an explicit hash key: left alone
+						done[i], out[i] = true, hashKey{7, 7}
+					}
+				}
+				c.hashEntries(entries, &done, &out)
+				for i, e := range entries {
+					want := hashOf(e.PartitionKey)
+					if done[i] {
+						want = hashKey{7, 7}
+					}
+					if out[i] != want {
+						t.Errorf("batch: %q got %v, want %v", e.PartitionKey, out[i], want)
+						return
+					}
+					key := keys[r.IntN(len(keys))]
+					if got := c.hashOf(key); got != hashOf(key) {
+						t.Errorf("one: %q got %v", key, got)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// a repeated key is served from its slot
+	c.hashOf("again")
+	slot := c.slots[c.slot("again")]
+	require.Equal(t, "again", slot.key)
+	require.Equal(t, hashOf("again"), slot.h)
 }
 
 // heldRecords counts the records a stream holds without trimming first, to

@@ -4,8 +4,10 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"math/bits"
 	"strconv"
+	"sync"
 )
 
 // hashKey is a 128-bit unsigned integer: a point of the hash key space
@@ -19,6 +21,90 @@ var maxHashKey = hashKey{^uint64(0), ^uint64(0)}
 func hashOf(key string) hashKey {
 	sum := md5.Sum([]byte(key))
 	return hashKey{binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:])}
+}
+
+// keyCache remembers the hash keys of recently put partition keys, so that
+// a key put again skips its MD5 (about half the cost of a put). It is a
+// direct-mapped table: a key's slot is picked by a seeded maphash of the
+// key, holds one key and its hash key, and a hit compares the whole key.
+// Its own mutex guards it, taken once per call (twice in PutRecords, to
+// look up and then to fill), never with the stream's, and the MD5s of the
+// misses are computed without either.
+type keyCache struct {
+	seed  maphash.Seed
+	mu    sync.Mutex
+	slots *[keyCacheSize]keySlot // allocated at first use; guarded by mu
+}
+
+// keyCacheSize is the number of slots: 4,096 of 32 bytes.
+const keyCacheSize = 1 << 12
+
+type keySlot struct {
+	key string
+	h   hashKey
+}
+
+func (c *keyCache) slot(key string) int {
+	return int(maphash.String(c.seed, key) & (keyCacheSize - 1))
+}
+
+// hashOf is hashOf(key), from the cache when it holds key.
+func (c *keyCache) hashOf(key string) hashKey {
+	i := c.slot(key)
+	c.mu.Lock()
+	if c.slots != nil && c.slots[i].key == key {
+		h := c.slots[i].h
+		c.mu.Unlock()
+		return h
+	}
+	c.mu.Unlock()
+	h := hashOf(key)
+	c.mu.Lock()
+	if c.slots == nil {
+		c.slots = new([keyCacheSize]keySlot)
+	}
+	c.slots[i] = keySlot{key, h}
+	c.mu.Unlock()
+	return h
+}
+
+// hashEntries sets out[i] to the hash key of entries[i].PartitionKey for
+// each i that is not done, from the cache where it can.
+func (c *keyCache) hashEntries(entries []PutRecordsEntry, done *[MaxPutRecords]bool, out *[MaxPutRecords]hashKey) {
+	var slot, misses [MaxPutRecords]uint16
+	for i, e := range entries {
+		if !done[i] {
+			slot[i] = uint16(c.slot(e.PartitionKey))
+		}
+	}
+	m := 0
+	c.mu.Lock()
+	for i, e := range entries {
+		if done[i] {
+			continue
+		}
+		if c.slots != nil && c.slots[slot[i]].key == e.PartitionKey {
+			out[i] = c.slots[slot[i]].h
+			continue
+		}
+		misses[m] = uint16(i)
+		m++
+	}
+	c.mu.Unlock()
+	if m == 0 {
+		return
+	}
+	for _, i := range misses[:m] {
+		out[i] = hashOf(entries[i].PartitionKey)
+	}
+	c.mu.Lock()
+	if c.slots == nil {
+		c.slots = new([keyCacheSize]keySlot)
+	}
+	for _, i := range misses[:m] {
+		c.slots[slot[i]] = keySlot{entries[i].PartitionKey, out[i]}
+	}
+	c.mu.Unlock()
 }
 
 func (k hashKey) less(o hashKey) bool {

@@ -71,9 +71,12 @@ const ErrorCodeThroughputExceeded = "ProvisionedThroughputExceededException"
 // demand, a put may first split shards: see the package doc).
 func (s *Stream) PutRecord(ctx context.Context, in PutRecordInput) (PutRecordOutput, error) {
 	const op = "put record"
-	h, size, err := s.check(in.PartitionKey, in.Data, in.ExplicitHashKey)
+	h, hashed, size, err := s.check(in.PartitionKey, in.Data, in.ExplicitHashKey)
 	if err != nil {
 		return PutRecordOutput{}, s.errorf(op, err)
+	}
+	if !hashed {
+		h = s.keys.hashOf(in.PartitionKey)
 	}
 	var order uint64
 	if in.SequenceNumberForOrdering != "" {
@@ -120,14 +123,15 @@ func (s *Stream) PutRecords(ctx context.Context, entries []PutRecordsEntry) (Put
 		return PutRecordsOutput{}, s.errorf(op, fmt.Errorf("%w: %d records, want 1–500", ErrTooManyRecords, len(entries)))
 	}
 	var hashes [MaxPutRecords]hashKey
+	var hashed [MaxPutRecords]bool
 	var sizes [MaxPutRecords]int32
 	total, dataLen := 0, 0
 	for i, e := range entries {
-		h, size, err := s.check(e.PartitionKey, e.Data, e.ExplicitHashKey)
+		h, ok, size, err := s.check(e.PartitionKey, e.Data, e.ExplicitHashKey)
 		if err != nil {
 			return PutRecordsOutput{}, s.errorf(op, fmt.Errorf("record %d: %w", i, err))
 		}
-		hashes[i], sizes[i] = h, int32(size)
+		hashes[i], hashed[i], sizes[i] = h, ok, int32(size)
 		total += size
 		dataLen += len(e.Data)
 	}
@@ -135,6 +139,7 @@ func (s *Stream) PutRecords(ctx context.Context, entries []PutRecordsEntry) (Put
 		return PutRecordsOutput{}, s.errorf(op, fmt.Errorf("%w: %d bytes of data and partition keys, at most %d",
 			ErrRequestTooLarge, total, MaxPutRecordsSize))
 	}
+	s.keys.hashEntries(entries, &hashed, &hashes)
 	// One allocation holds the copies of every record's data.
 	slab := make([]byte, dataLen)
 	out := PutRecordsOutput{Records: make([]PutRecordsResult, len(entries))}
@@ -167,24 +172,25 @@ func (s *Stream) PutRecords(ctx context.Context, entries []PutRecordsEntry) (Put
 	return out, nil
 }
 
-// check validates a record and returns its hash key and size.
-func (s *Stream) check(key string, data []byte, explicit string) (hashKey, int, error) {
+// check validates a record and returns its size and, when it has an
+// explicit one, its hash key (and true).
+func (s *Stream) check(key string, data []byte, explicit string) (hashKey, bool, int, error) {
 	if len(key) == 0 || len(key) > 4*MaxPartitionKeyLen || !utf8.ValidString(key) ||
 		len(key) > MaxPartitionKeyLen && utf8.RuneCountInString(key) > MaxPartitionKeyLen {
-		return hashKey{}, 0, fmt.Errorf("%w: %d bytes; want 1–256 Unicode characters as UTF-8", ErrInvalidPartitionKey, len(key))
+		return hashKey{}, false, 0, fmt.Errorf("%w: %d bytes; want 1–256 Unicode characters as UTF-8", ErrInvalidPartitionKey, len(key))
 	}
 	size := len(key) + len(data)
 	if size > s.cfg.MaxRecordSize {
-		return hashKey{}, 0, fmt.Errorf("%w: %d bytes of data and partition key, at most %d", ErrRecordTooLarge, size, s.cfg.MaxRecordSize)
+		return hashKey{}, false, 0, fmt.Errorf("%w: %d bytes of data and partition key, at most %d", ErrRecordTooLarge, size, s.cfg.MaxRecordSize)
 	}
 	if explicit != "" {
 		h, ok := parseHashKey(explicit)
 		if !ok {
-			return hashKey{}, 0, fmt.Errorf("%w: ExplicitHashKey %q is not a decimal integer in 0…2^128−1 without leading zeros", ErrInvalidHashKey, explicit)
+			return hashKey{}, false, 0, fmt.Errorf("%w: ExplicitHashKey %q is not a decimal integer in 0…2^128−1 without leading zeros", ErrInvalidHashKey, explicit)
 		}
-		return h, size, nil
+		return h, true, size, nil
 	}
-	return hashOf(key), size, nil
+	return hashKey{}, false, size, nil
 }
 
 // arrivalLocked is the arrival time of records put at now: in whole

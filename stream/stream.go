@@ -112,6 +112,7 @@ type Stream struct {
 	cfg  Config // resolved; Retention is the initial one
 	clk  clock.Clock
 	seed maphash.Seed // signs iterators; fixed at New
+	keys keyCache     // hash keys of recent partition keys; has its own mutex
 
 	mu          sync.Mutex
 	closed      bool                 // guarded by mu
@@ -146,6 +147,7 @@ func New(cfg Config) (*Stream, error) {
 		cfg:       c,
 		clk:       c.Clock,
 		seed:      maphash.MakeSeed(),
+		keys:      keyCache{seed: maphash.MakeSeed()},
 		retention: c.Retention,
 		shards:    make(map[uint32]*shard),
 		consumers: make(map[string]*consumer),
