@@ -184,6 +184,8 @@
 //     ACTIVE at once.
 //   - Record Data is shared by every reader of the record (GetRecords and
 //     fan-out copy the Record values, not the bytes): do not modify it.
+//     The records of one PutRecords share one allocation, so one retained
+//     Data keeps the batch's data (up to 5 MiB) alive.
 //   - Streams have no ARNs, tags, encryption, stream-level monitoring
 //     settings, capacity-mode switching or UpdateMaxRecordSize after New;
 //     ListShards has no filters or pagination; stats are exact.

@@ -113,6 +113,9 @@ func (s *Stream) PutRecord(ctx context.Context, in PutRecordInput) (PutRecordOut
 // others are stored. As in Kinesis, the order of the stored records among
 // themselves is not promised (here it is the entries' order).
 //
+// The data of the stored records is copied into one allocation, which a
+// reader that keeps one record's Data keeps whole (see Record.Data).
+//
 // It does not block, and is safe for concurrent use. The whole call fails,
 // storing nothing, for no entry or more than 500 (ErrTooManyRecords), more
 // than 5 MiB of data and partition keys (ErrRequestTooLarge), or one bad
@@ -140,7 +143,10 @@ func (s *Stream) PutRecords(ctx context.Context, entries []PutRecordsEntry) (Put
 			ErrRequestTooLarge, total, MaxPutRecordsSize))
 	}
 	s.keys.hashEntries(entries, &hashed, &hashes)
-	// One allocation holds the copies of every record's data.
+	// One allocation holds the copies of every record's data, made before
+	// the lock and so before the quotas decide which are stored: the
+	// entries that fail leave their space unused. Copying each record on
+	// its own costs 10-20% more per record (BenchmarkPutRecords).
 	slab := make([]byte, dataLen)
 	out := PutRecordsOutput{Records: make([]PutRecordsResult, len(entries))}
 

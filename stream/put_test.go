@@ -189,3 +189,19 @@ func TestSequenceNumberCompareDistinct(t *testing.T) {
 	require.NotZero(t, child.Compare(rec))
 	require.Equal(t, -child.Compare(rec), rec.Compare(child))
 }
+
+// The records of one PutRecords share an allocation but not bytes: each
+// Data has capacity equal to its length, so appending to one copies it and
+// leaves its neighbour alone; the caller's slices were copied.
+func TestPutRecordsDataIsolated(t *testing.T) {
+	s := newStream(t, stream.Config{})
+	in := []stream.PutRecordsEntry{{PartitionKey: "k", Data: []byte("ab")}, {PartitionKey: "k", Data: []byte("cd")}}
+	_, err := s.PutRecords(ctx, in)
+	require.NoError(t, err)
+	in[0].Data[0], in[1].Data[0] = 'X', 'Y'
+	recs := getRecords(t, s, trimHorizon(t, s, id(0))).Records
+	require.Equal(t, []string{"ab", "cd"}, datas(recs))
+	require.Equal(t, len(recs[0].Data), cap(recs[0].Data))
+	_ = append(recs[0].Data, 'Z')
+	require.Equal(t, []string{"ab", "cd"}, datas(getRecords(t, s, trimHorizon(t, s, id(0))).Records))
+}

@@ -40,7 +40,10 @@ type Record struct {
 	// PartitionKey is the key the record was put with.
 	PartitionKey string
 	// Data is the record's data blob. It is shared by every reader of the
-	// record: do not modify it.
+	// record: do not modify it. The records of one PutRecords call share
+	// one allocation (Data's capacity is its length, so appending to it
+	// copies): holding one record's Data keeps the whole batch's data,
+	// up to 5 MiB, in memory; copy it to keep it longer than the batch.
 	Data []byte
 	// ApproximateArrivalTimestamp is when the stream stored the record, in
 	// whole milliseconds, in UTC. It does not decrease from one record to
