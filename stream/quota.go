@@ -1,6 +1,10 @@
 package stream
 
 import (
+	"cmp"
+	"math"
+	"math/bits"
+	"slices"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -105,4 +109,158 @@ func (b *byteBudget) charge(now time.Time, n int) {
 // bytesTime is how long n bytes take at perSecond bytes a second.
 func bytesTime(n, perSecond int) time.Duration {
 	return time.Duration(int64(n) * int64(time.Second) / int64(perSecond))
+}
+
+// On-demand write capacity, as Kinesis describes it: a new stream takes
+// 4 MiB/s and 4,000 records/s (4 shards' worth), and its capacity grows to
+// twice the highest one-second write throughput of the last 30 days, up to
+// 10 GiB/s. Capacity is counted in shard units: 1 MiB/s and 1,000
+// records/s each. Each shard keeps its own write quota in both modes, so
+// one partition key gets one shard's rate; the stream adds shards as its
+// capacity grows.
+const (
+	OnDemandMinUnits = 4
+	OnDemandMaxUnits = 10 << 10 // 10 GiB/s
+)
+
+// onDemandDays is how far back the peak counts.
+const onDemandDays = 30
+
+// demand follows an on-demand stream's peak write throughput and sets the
+// capacity of the stream's write quota, which every record takes from
+// besides its shard's own.
+type demand struct {
+	write     *writeQuota
+	second    int64 // the second being counted (Unix)
+	cur       usage // stored in that second
+	peaks     [onDemandDays]dayPeak
+	units     int // capacity
+	maxRecord int // the stream's MaxRecordSize: the byte bucket holds one
+}
+
+type usage struct{ records, bytes int64 }
+
+type dayPeak struct {
+	day  int64
+	peak usage
+}
+
+func newDemand(now time.Time, maxRecord int) *demand {
+	d := &demand{second: now.Unix(), units: OnDemandMinUnits, maxRecord: maxRecord}
+	d.write = newWriteQuota(d.units*WriteRecordsPerSecond, d.units*WriteBytesPerSecond, maxRecord)
+	return d
+}
+
+// add counts a record stored.
+func (d *demand) add(size int) {
+	d.cur.records++
+	d.cur.bytes += int64(size)
+}
+
+// tick closes the second being counted when now is in a later one,
+// folding it into the daily peaks, and resizes the quota. It returns the
+// second it closed (and true), or false when now is in the same second.
+func (d *demand) tick(now time.Time) (int64, bool) {
+	sec := now.Unix()
+	if sec <= d.second {
+		return 0, false
+	}
+	closed := d.second
+	day := closed / 86400
+	p := &d.peaks[day%onDemandDays]
+	if p.day != day {
+		*p = dayPeak{day: day}
+	}
+	p.peak.records = max(p.peak.records, d.cur.records)
+	p.peak.bytes = max(p.peak.bytes, d.cur.bytes)
+	d.second, d.cur = sec, usage{}
+
+	today := sec / 86400
+	var peak usage
+	for _, p := range d.peaks {
+		if p.day > today-onDemandDays {
+			peak.records = max(peak.records, p.peak.records)
+			peak.bytes = max(peak.bytes, p.peak.bytes)
+		}
+	}
+	// twice the peak, in whole shard units
+	need := max(ceilDiv(2*peak.records, WriteRecordsPerSecond), ceilDiv(2*peak.bytes, WriteBytesPerSecond))
+	units := int(min(max(need, OnDemandMinUnits), OnDemandMaxUnits))
+	if units != d.units {
+		d.units = units
+		d.write.records = resized(d.write.records, now, units*WriteRecordsPerSecond, 0)
+		d.write.bytes = resized(d.write.bytes, now, units*WriteBytesPerSecond, d.maxRecord)
+	}
+	return closed, true
+}
+
+// resized returns a bucket of a new rate (a second's worth, at least
+// minBurst) that has spent what l has spent: the capacity added comes
+// full, as new shards would.
+func resized(l *rate.Limiter, now time.Time, perSecond, minBurst int) *rate.Limiter {
+	spent := float64(l.Burst()) - l.TokensAt(now)
+	n := rate.NewLimiter(rate.Limit(perSecond), max(perSecond, minBurst))
+	if spent > 0 {
+		n.AllowN(now, min(int(math.Ceil(spent)), n.Burst()))
+	}
+	return n
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// demandLocked brings an on-demand stream's capacity up to now before a
+// put places its records: when a second has ended, it folds it into the
+// peak, and when the capacity has grown past the open shards it splits the
+// busiest of them (those that stored the most records in that second; ties
+// in hash key order) in two at the middle of their hash key range, until
+// there is an open shard per unit of capacity (at most 10,000).
+func (s *Stream) demandLocked(now time.Time) {
+	if s.demand == nil {
+		return
+	}
+	closed, ok := s.demand.tick(now)
+	if !ok {
+		return
+	}
+	want := min(s.demand.units, MaxShards)
+	for len(s.open) < want {
+		busiest := slices.Clone(s.open)
+		slices.SortStableFunc(busiest, func(a, b *shard) int {
+			return cmp.Compare(b.loadIn(closed), a.loadIn(closed))
+		})
+		for _, sh := range busiest[:min(len(busiest), want-len(s.open))] {
+			i := slices.Index(s.open, sh)
+			a, b := s.splitLocked(sh, sh.rng.middle(), now)
+			s.open = slices.Replace(s.open, i, i+1, a, b)
+		}
+	}
+}
+
+// countLocked counts a record an on-demand stream stored in sh at now.
+func (sh *shard) countLocked(now time.Time) {
+	if sec := now.Unix(); sec != sh.loadSecond {
+		sh.loadSecond, sh.load = sec, 0
+	}
+	sh.load++
+}
+
+// loadIn is how many records sh stored in second sec.
+func (sh *shard) loadIn(sec int64) int64 {
+	if sh.loadSecond != sec {
+		return 0
+	}
+	return sh.load
+}
+
+// middle is the hash key that splits r in two halves (the upper one a key
+// larger when r holds an odd count): for the whole key space, 2^127, where
+// CreateStream puts the second of two shards.
+func (r hashRange) middle() hashKey {
+	// start + ⌊(end − start)/2⌋ + 1
+	lo, b := bits.Sub64(r.end.lo, r.start.lo, 0)
+	hi, _ := bits.Sub64(r.end.hi, r.start.hi, b)
+	half := hashKey{hi >> 1, lo>>1 | hi<<63}
+	lo, c := bits.Add64(r.start.lo, half.lo, 0)
+	hi, _ = bits.Add64(r.start.hi, half.hi, c)
+	return hashKey{hi, lo}.add(1)
 }
