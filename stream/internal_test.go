@@ -205,6 +205,7 @@ func FuzzIterator(f *testing.F) {
 	good := s.encodeIterator(position{shard: 0, after: 42}, time.Unix(300, 0))
 	f.Add(good)
 	f.Add(good[:len(good)-1] + "A")
+	f.Add(s.encodeIterator(position{atTime: true, time: wholeMillis(time.Date(-3000, 1, 1, 0, 0, 0, 1, time.UTC))}, time.Unix(300, 0)))
 	f.Add("")
 	f.Fuzz(func(t *testing.T, it string) {
 		p, err := s.decodeIterator(it, time.Unix(0, 0))
