@@ -86,9 +86,10 @@ type TopicConfig struct {
 	// the SigningKey's. Nil means a self-signed certificate.
 	SigningCertificate *x509.Certificate
 
-	// Workers is the size of each of the topic's two worker pools, one for
-	// queue subscriptions and one for the others: 1–10,000 (MaxWorkers).
-	// Zero means 4 × GOMAXPROCS.
+	// Workers is the size of each of the topic's three worker pools, one
+	// for queue subscriptions, one for functions and one for the others
+	// (HTTP, email, SMS, push): 1–10,000 (MaxWorkers). Zero means
+	// 4 × GOMAXPROCS.
 	Workers int
 
 	// Clock is the topic's time: timestamps, retries, deduplication,
@@ -224,9 +225,11 @@ type SubscriptionConfig struct {
 	DeadLetter Endpoint
 
 	// MaxConcurrency is how many deliveries to the subscription run at
-	// once: 1 to the topic's Workers. Zero means half the Workers (at least
-	// 1). A FIFO topic's subscriptions always deliver one at a time: there
-	// it is 0 or 1.
+	// once: 1 to the topic's Workers. Zero means half the Workers for a
+	// queue or a function, and a quarter for the customer endpoints (HTTP,
+	// email, SMS, push), so that a few slow ones cannot hold their whole
+	// pool; at least 1. A FIFO topic's subscriptions always deliver one at
+	// a time: there it is 0 or 1.
 	MaxConcurrency int
 }
 
@@ -317,6 +320,8 @@ func (t *Topic) resolveSubscription(e Endpoint, c SubscriptionConfig) (subConfig
 		r.MaxConcurrency = 1
 	case c.MaxConcurrency < 0 || c.MaxConcurrency > t.cfg.Workers:
 		return r, invalid("MaxConcurrency", c.MaxConcurrency, fmt.Sprintf("1–%d (Workers)", t.cfg.Workers))
+	case c.MaxConcurrency == 0 && poolFor(proto) == customerPool:
+		r.MaxConcurrency = max(1, t.cfg.Workers/4)
 	case c.MaxConcurrency == 0:
 		r.MaxConcurrency = max(1, t.cfg.Workers/2)
 	}

@@ -15,6 +15,25 @@ import (
 // endpoint holds one worker per delivery).
 const queueBatch = 64
 
+// The topic's worker pools, by the endpoints they serve.
+const (
+	queuePool    = iota // sqs
+	functionPool        // lambda: AWS-managed, like queues, but as slow as the user's code
+	customerPool        // http, https, email, email-json, sms, application
+	pools
+)
+
+// poolFor is the pool of a protocol's subscriptions.
+func poolFor(p Protocol) int {
+	switch p {
+	case ProtocolSQS:
+		return queuePool
+	case ProtocolLambda:
+		return functionPool
+	}
+	return customerPool
+}
+
 // pool is a set of workers and the subscriptions ready for them, in turn.
 // Its fields are guarded by the topic's mu.
 type pool struct {
@@ -39,7 +58,7 @@ func (t *Topic) kickLocked(s *Subscription) {
 			t.wakeFlushersLocked()
 		}
 	}
-	if !s.inReady && !s.removed && !s.blocked && s.q.len() > 0 && s.inflight < s.cfg.MaxConcurrency {
+	if !s.inReady && !s.removed && !s.blocked && s.q.len() > 0 && s.inflight+s.lingering < s.cfg.MaxConcurrency {
 		s.inReady = true
 		s.pool.ready.pushBack(s)
 		if p := s.pool; p.idle > p.waking {
@@ -85,7 +104,7 @@ func (t *Topic) work(p *pool) {
 			continue // unsubscribed while it waited for a worker
 		}
 		n := 1
-		if s.pool == &t.pools[0] {
+		if s.pool == &t.pools[queuePool] {
 			n = min(queueBatch, s.q.len())
 		}
 		if s.limiter != nil && !t.throttleLocked(s) {

@@ -144,14 +144,24 @@
 // subscriptions' queues (Stats.Pending), with no limit.
 //
 // Each subscription has its own queue of deliveries and a bound on how
-// many run at once (MaxConcurrency; 1 on a FIFO topic). Two fixed pools of
-// Workers goroutines serve them, one for queue subscriptions and one for
-// the rest, taking ready subscriptions in turn (up to 64 deliveries at a
-// time from a queue subscription, one from the others): a slow or failing
-// HTTP endpoint holds at most its MaxConcurrency workers of the second
-// pool and never delays a queue subscription, and a topic with a thousand
+// many run at once (MaxConcurrency: by default a quarter of the Workers
+// for HTTP, email, SMS and push subscriptions, half for queues and
+// functions; 1 on a FIFO topic). Three fixed pools of Workers goroutines
+// serve them, one for queue subscriptions, one for functions and one for
+// the customer endpoints (HTTP, email, SMS, push), taking ready
+// subscriptions in turn (up to 64 deliveries at a time from a queue
+// subscription, one from the others): a slow or failing endpoint holds at
+// most its MaxConcurrency workers of its own pool, never delays a queue or
+// function subscription unless it is one, and takes the whole customer
+// pool only with four or more such subscriptions; a topic with a thousand
 // subscriptions delivers in parallel with no goroutine per message or per
-// delivery. Retries and throttle waits sit in one heap per topic, ordered
+// queue or function delivery. An HTTP call runs on a goroutine of its own
+// and has HTTPTimeout (15 s on the topic's clock) to answer: then its
+// request's context is cancelled and the delivery fails, to be retried. A
+// handler or transport that ignores the cancellation and goes on keeps its
+// goroutine and one of its subscription's MaxConcurrency slots (not a
+// worker) until it returns, and Close waits for it; one that never returns
+// blocks Close. Retries and throttle waits sit in one heap per topic, ordered
 // by time, with one clock timer armed to the earliest: a *clock.Mock's Add
 // drives them (its timer callbacks run on goroutines of their own, so a
 // test moves the clock to each retry's instant and waits, as the tests do
@@ -188,8 +198,17 @@
 //     no unsubscribe link; UnsubscribeConfirmation is not sent.
 //   - An HTTP 4xx, 429 included, fails the delivery for good, as SNS's
 //     documentation says of client errors; a panicking handler or function
-//     is a failure to retry. Endpoint calls have no 15 s timeout: a handler
-//     that never returns holds its worker until Close.
+//     is a failure to retry. Only HTTP calls have a timeout (HTTPTimeout,
+//     15 s); functions, mailers and senders get the context Close cancels
+//     and may take as long as they like, holding a worker of their pool.
+//   - A function's errors are retried on the SNS schedule for AWS-managed
+//     endpoints (3 immediate, 2 × 1 s, 10 backoff to 20 s, then 20 s
+//     apart), as if SNS could not reach Lambda at all. A real Lambda
+//     subscription is invoked asynchronously: SNS's retries cover only
+//     failing to hand the event to Lambda, and a function that fails is
+//     retried by Lambda itself, twice, then sent to the function's own
+//     dead-letter queue or destination. Here the subscription's DeadLetter
+//     takes that role.
 //   - A message may carry any number of attributes, as in SNS; raw
 //     delivery to a queue of one with more than 10 fails for good.
 //   - FIFO deduplication is topic-wide (FifoThroughputScope Topic); there
@@ -199,6 +218,5 @@
 //   - Not implemented: Firehose endpoints, data protection and message
 //     archiving, topic attributes changed after creation, tracing,
 //     delivery status logging, subscription and topic policies
-//     (cross-account), the 15 s HTTP timeout and redelivery of
-//     confirmations.
+//     (cross-account) and redelivery of confirmations by request.
 package pubsub

@@ -320,8 +320,11 @@ type EventSNS struct {
 // with an Event holding the message, signed, and retries it by the SNS
 // policy for AWS-managed endpoints while it returns an error (at once when
 // the error was made by Permanent: not at all). A panic in fn is an error
-// to retry. fn runs on the topic's workers, at most MaxConcurrency calls
-// at once per subscription, with a context that Close cancels.
+// to retry. fn runs on the workers of the topic's function pool, at most
+// MaxConcurrency calls at once per subscription, with a context that
+// Close cancels and no timeout. Lambda itself would retry a failing
+// asynchronous invocation twice; see "Differences from AWS" in the
+// package documentation.
 func Func(fn func(ctx context.Context, ev Event) error) Endpoint {
 	return Endpoint{&funcEndpoint{fn}}
 }

@@ -76,7 +76,8 @@ func ExampleTopic() {
 
 // A function subscriber gets the Lambda event of each message its filter
 // policy accepts. A function that fails is retried on the clock, by the
-// schedule SNS uses for Lambda.
+// schedule SNS uses for AWS-managed endpoints (Lambda's own two retries of
+// an asynchronous invocation are not modelled).
 func ExampleFunc() {
 	ctx := context.Background()
 	clk := clock.NewMock()

@@ -7,23 +7,28 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Handler is an HTTPS endpoint served in process: the topic calls h with a
 // POST request as SNS makes it (the SNS headers, the signed Notification
 // envelope as the body, or the raw body with RawMessageDelivery) and reads
 // the status the handler writes: 2xx is delivered, 4xx a permanent failure
-// (SNS does not retry client errors), anything else (or a panic) is
-// retried by the subscription's DeliveryPolicy. The subscription waits for
-// confirmation: h first receives a SubscriptionConfirmation, and nothing
-// else until ConfirmSubscription is called with its Token.
+// (SNS does not retry client errors), anything else (or a panic, or no
+// answer within HTTPTimeout) is retried by the subscription's
+// DeliveryPolicy. h runs on a goroutine of its own; at the timeout its
+// request's context is cancelled, and a handler that goes on anyway holds
+// one of the subscription's MaxConcurrency slots until it returns (Close
+// waits for it). The subscription waits for confirmation: h first
+// receives a SubscriptionConfirmation, and nothing else until
+// ConfirmSubscription is called with its Token.
 func Handler(h http.Handler) Endpoint {
 	return Endpoint{&httpEndpoint{h: h, url: "https://localhost/"}}
 }
 
 // URL is an HTTP or HTTPS endpoint reached with client, which the caller
-// supplies (stratus opens no connection itself): requests, statuses and
-// confirmation as for Handler; a transport error is retried.
+// supplies (stratus opens no connection itself): requests, statuses,
+// timeout and confirmation as for Handler; a transport error is retried.
 func URL(client *http.Client, rawURL string) Endpoint {
 	return Endpoint{&httpEndpoint{client: client, url: rawURL}}
 }
@@ -73,7 +78,7 @@ func (e *httpEndpoint) deliver(ctx context.Context, d *delivery) error {
 	if d.raw() {
 		h.Set("x-amz-sns-rawdelivery", "true")
 	}
-	return e.send(req, d.s.cfg.ctype)
+	return e.call(ctx, d, req)
 }
 
 func (e *httpEndpoint) confirm(ctx context.Context, d *delivery) error {
@@ -84,7 +89,60 @@ func (e *httpEndpoint) confirm(ctx context.Context, d *delivery) error {
 	req.Header.Set("x-amz-sns-message-type", "SubscriptionConfirmation")
 	req.Header.Set("x-amz-sns-message-id", d.s.confirmID)
 	req.Header.Set("x-amz-sns-topic-arn", d.t.cfg.arn)
-	return e.send(req, d.s.cfg.ctype)
+	return e.call(ctx, d, req)
+}
+
+// HTTPTimeout is how long an HTTP or HTTPS endpoint has to answer a
+// delivery or a confirmation, on the topic's clock, as SNS gives it: a
+// call that takes longer is a failure, retried by the delivery policy.
+const HTTPTimeout = 15 * time.Second
+
+// httpCall is one request running on a goroutine of its own. Its fields
+// but done are guarded by the topic's mu.
+type httpCall struct {
+	err       error
+	finished  bool // the request returned
+	abandoned bool // timed out first: it holds a slot of its subscription
+	done      chan struct{}
+}
+
+// call makes the request on a goroutine of its own and waits for it at
+// most HTTPTimeout. A request that takes longer has its context cancelled
+// and fails, to be retried; its goroutine runs on until the handler or the
+// client returns, holding one of the subscription's MaxConcurrency slots
+// (not a worker), and Close waits for it.
+func (e *httpEndpoint) call(ctx context.Context, d *delivery, req *http.Request) error {
+	t, s := d.t, d.s
+	ctx, cancel := t.cfg.Clock.WithTimeout(ctx, HTTPTimeout)
+	defer cancel()
+	req = req.WithContext(ctx)
+	c := &httpCall{done: make(chan struct{})}
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		err := e.send(req, s.cfg.ctype)
+		t.mu.Lock()
+		c.err, c.finished = err, true
+		if c.abandoned {
+			s.lingering--
+			t.kickLocked(s)
+		}
+		t.mu.Unlock()
+		close(c.done)
+	}()
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c.finished {
+		return c.err
+	}
+	c.abandoned = true
+	s.lingering++
+	return fmt.Errorf("pubsub: http endpoint did not answer within %v: %w", HTTPTimeout, ctx.Err())
 }
 
 // send makes the request and turns the status into an error.

@@ -38,20 +38,21 @@ type Subscription struct {
 	_           [56]byte
 
 	// Guarded by the topic's mu.
-	pending  bool // waiting for ConfirmSubscription
-	removed  bool // unsubscribed, or the topic closed
-	q        deque[work]
-	inflight int                     // batches of deliveries running, at most MaxConcurrency
-	running  int                     // deliveries in those batches
-	blocked  bool                    // held until a timer: throttled
-	held     map[string]*deque[work] // FIFO: by group waiting for a retry, the deliveries behind it
-	heldN    int                     // deliveries in held
-	inReady  bool                    // in pool.ready
-	busy     bool                    // counted in topic.active
-	waiting  int                     // deliveries in the timer heap
-	prepaid  int                     // throttle tokens reserved while blocked
-	limiter  *rate.Limiter
-	stats    SubscriptionStats
+	pending   bool // waiting for ConfirmSubscription
+	removed   bool // unsubscribed, or the topic closed
+	q         deque[work]
+	inflight  int                     // batches of deliveries running, with lingering at most MaxConcurrency
+	lingering int                     // HTTP calls timed out but not returned yet
+	running   int                     // deliveries in those batches
+	blocked   bool                    // held until a timer: throttled
+	held      map[string]*deque[work] // FIFO: by group waiting for a retry, the deliveries behind it
+	heldN     int                     // deliveries in held
+	inReady   bool                    // in pool.ready
+	busy      bool                    // counted in topic.active
+	waiting   int                     // deliveries in the timer heap
+	prepaid   int                     // throttle tokens reserved while blocked
+	limiter   *rate.Limiter
+	stats     SubscriptionStats
 }
 
 // work is one delivery waiting in a subscription's queue.
@@ -181,10 +182,7 @@ func (t *Topic) Subscribe(ctx context.Context, e Endpoint, cfg SubscriptionConfi
 	s := &Subscription{
 		t: t, arn: arn, ep: e.e, cfg: c,
 		unsubscribeURL: "https://sns." + t.cfg.Region + ".amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + url.QueryEscape(arn),
-		pool:           &t.pools[1],
-	}
-	if e.e.protocol() == ProtocolSQS {
-		s.pool = &t.pools[0]
+		pool:           &t.pools[poolFor(e.e.protocol())],
 	}
 	if c.throttle > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(c.throttle), 1)

@@ -48,7 +48,7 @@ type Topic struct {
 	closed    bool
 	byARN     map[string]*Subscription
 	tokens    map[string]*Subscription // confirmation tokens
-	pools     [2]pool                  // queue endpoints, other endpoints
+	pools     [pools]pool              // by queuePool, functionPool, customerPool
 	timers    timerHeap                // retries and throttle waits
 	timer     timer                    // armed to the earliest of timers
 	active    int                      // subscriptions with work to do now
