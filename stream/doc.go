@@ -27,7 +27,8 @@
 // they are issued, and are signed: one that was edited, or issued by
 // another stream, is refused. An iterator at records that have since been
 // trimmed reads from the oldest record kept; AtTimestamp before the trim
-// horizon starts there too. Finding a sequence number or timestamp is a
+// horizon starts there too (any date: the position is held in whole
+// milliseconds, as arrival times are). Finding a sequence number or timestamp is a
 // binary search, O(log n).
 //
 // Records are kept for the retention period (IncreaseRetention and
@@ -155,7 +156,10 @@
 //   - Sequence numbers are 32 digits ("49", the stream's write counter in
 //     20 digits, the shard's index in 10), not about 56, and do not jump with
 //     the time between puts. Closing a shard uses one number, which is its
-//     EndingSequenceNumber. SequenceNumberForOrdering must be a sequence
+//     EndingSequenceNumber; a shard's StartingSequenceNumber is the next
+//     write position when it was made, which a record of another shard
+//     may then take (with its own shard's index, so the numbers differ and
+//     Compare orders them by shard). Both are valid iterator starts. SequenceNumberForOrdering must be a sequence
 //     number this stream has given (ErrInvalidSequenceNumber otherwise);
 //     since every record gets a number above all earlier ones, order per
 //     key is always kept.
