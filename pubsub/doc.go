@@ -90,7 +90,9 @@
 //
 // Stats and Subscription.Stats count messages published, matched,
 // delivered, filtered out, retried, failed, dead-lettered and dropped,
-// and show the deliveries pending and waiting on a retry.
+// and show the deliveries pending and waiting on a retry. A subscription
+// waiting for confirmation counts nothing: it neither gets nor filters
+// out a message.
 //
 // # Limits and defaults
 //

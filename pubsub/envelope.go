@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -198,9 +199,21 @@ var builders = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b
 // for a large message is left to the collector.
 const maxPooledBuilder = 64 << 10
 
-// signature signs the message with this body.
+// signature returns the signature of the message with this body, made
+// once: deliveries that need it meanwhile wait for it rather than sign
+// again.
 func (m *message) signature(t *Topic, body string) string {
-	return t.signer().sign(notificationToSign(body, m.id, m.subject, m.timestamp, t.cfg.arn))
+	m.sigMu.Lock()
+	defer m.sigMu.Unlock()
+	if sig, ok := m.sigs[body]; ok {
+		return sig
+	}
+	sig := t.signer().sign(notificationToSign(body, m.id, m.subject, m.timestamp, t.cfg.arn))
+	if m.sigs == nil {
+		m.sigs = make(map[string]string, 1)
+	}
+	m.sigs[body] = sig
+	return sig
 }
 
 // attributeValue is an attribute's value as envelopes carry it.
@@ -267,12 +280,14 @@ const SignatureVersion = "2"
 const keyBits = 2048
 
 // signer signs envelopes with the topic's key; its certificate is
-// self-signed at topic creation. Immutable, safe for concurrent use.
+// self-signed at topic creation. Immutable but for the count of
+// signatures, safe for concurrent use.
 type signer struct {
-	key     *rsa.PrivateKey
-	cert    *x509.Certificate
-	pem     []byte
-	certURL string
+	key        *rsa.PrivateKey
+	cert       *x509.Certificate
+	pem        []byte
+	certURL    string
+	signatures atomic.Int64 // made so far: the tests check there is one per message
 }
 
 // newSigner makes the certificate for key (a new key when nil), valid
@@ -321,6 +336,7 @@ func signerOf(key *rsa.PrivateKey, der []byte, cert *x509.Certificate, region st
 
 // sign returns the base64 SHA256withRSA signature of the string to sign.
 func (s *signer) sign(toSign string) string {
+	s.signatures.Add(1)
 	sum := sha256.Sum256([]byte(toSign))
 	sig, err := rsa.SignPKCS1v15(nil, s.key, crypto.SHA256, sum[:])
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net/http"
@@ -345,4 +346,72 @@ func TestMessageStructureJSONRules(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"d", "d", "s", "s"}, bodies)
 	assert.Equal(t, int64(4), tp.Stats().Published)
+}
+
+// TestQueueOnlyTopicMakesNoKey: a topic without a SigningKey that only
+// feeds queues never makes one: fan-out to queues pays no RSA cost.
+func TestQueueOnlyTopicMakesNoKey(t *testing.T) {
+	tp, err := pubsub.NewTopic(pubsub.TopicConfig{Clock: clock.NewMock(), Workers: 2})
+	require.NoError(t, err)
+	defer tp.Close()
+	q := newQueue(t, "q")
+	subscribe(t, tp, pubsub.Queue(q), pubsub.SubscriptionConfig{})
+	subscribe(t, tp, pubsub.Queue(q), pubsub.SubscriptionConfig{RawMessageDelivery: true})
+	for i := range 10 {
+		publish(t, tp, pubsub.PublishInput{Message: fmt.Sprint("m", i)})
+	}
+	flush(t, tp)
+	assert.Len(t, drain(t, q), 20)
+	made, n := pubsub.Signing(tp)
+	assert.False(t, made, "no key made")
+	assert.Zero(t, n)
+}
+
+// TestEachMessageSignedOnce: however many signed copies a message has
+// (HTTP, function, email-json), it is signed once; with MessageStructure
+// json, once per distinct body.
+func TestEachMessageSignedOnce(t *testing.T) {
+	tp := newTopic(t, pubsub.TopicConfig{Workers: 8})
+	var subs []*pubsub.Subscription
+	for range 3 {
+		subs = append(subs, subscribe(t, tp, pubsub.Handler(&recorder{}), pubsub.SubscriptionConfig{MaxConcurrency: 2}))
+	}
+	for range 3 {
+		subscribe(t, tp, pubsub.Func(func(context.Context, pubsub.Event) error { return nil }), pubsub.SubscriptionConfig{})
+	}
+	mail := &mailbox{}
+	subs = append(subs, subscribe(t, tp, pubsub.EmailJSON(mail, "a@example.com"), pubsub.SubscriptionConfig{}))
+	subscribe(t, tp, pubsub.Queue(newQueue(t, "q")), pubsub.SubscriptionConfig{})
+	flush(t, tp)
+	for _, s := range subs {
+		confirmSub(t, tp, s)
+	}
+	_, confirmations := pubsub.Signing(tp)
+	assert.Equal(t, int64(4), confirmations, "one per confirmation")
+	for i := range 20 {
+		publish(t, tp, pubsub.PublishInput{Message: fmt.Sprint("m", i)})
+	}
+	publish(t, tp, pubsub.PublishInput{MessageStructure: "json", Message: `{"default":"d","lambda":"for functions"}`})
+	flush(t, tp)
+	assert.Equal(t, int64(8*21), tp.Stats().Delivered)
+	_, n := pubsub.Signing(tp)
+	assert.Equal(t, int64(20+2), n-confirmations, "once per message, per distinct body")
+}
+
+// TestFilteredOutCountsOnlyConfirmedSubscriptions: a subscription waiting
+// for confirmation gets no message, and filters none out either.
+func TestFilteredOutCountsOnlyConfirmedSubscriptions(t *testing.T) {
+	tp := newTopic(t, pubsub.TopicConfig{})
+	h := &recorder{}
+	s := subscribe(t, tp, pubsub.Handler(h), pubsub.SubscriptionConfig{FilterPolicy: `{"k":["yes"]}`})
+	flush(t, tp)
+	publish(t, tp, pubsub.PublishInput{Message: "m"})
+	flush(t, tp)
+	assert.Zero(t, s.Stats().FilteredOut)
+	assert.Zero(t, tp.Stats().FilteredOut)
+	confirm(t, tp, h.requests()[0])
+	publish(t, tp, pubsub.PublishInput{Message: "m"})
+	flush(t, tp)
+	assert.Equal(t, int64(1), s.Stats().FilteredOut)
+	assert.Equal(t, int64(1), tp.Stats().FilteredOut)
 }

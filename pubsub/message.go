@@ -104,6 +104,8 @@ type message struct {
 	plain [2]atomic.Pointer[envelope] // without MessageStructure json: unsigned, signed
 	mu    sync.Mutex                  // guards envs
 	envs  []*envelope                 // with MessageStructure json
+	sigMu sync.Mutex                  // guards sigs, and is held while signing
+	sigs  map[string]string           // signatures by body
 }
 
 // bodyFor returns the body for a protocol.

@@ -37,6 +37,11 @@ type Subscription struct {
 	filteredOut atomic.Int64
 	_           [56]byte
 
+	// awaiting mirrors pending for Publish, which filters without the
+	// lock: a subscription waiting for confirmation is skipped, neither
+	// matched nor filtering out.
+	awaiting atomic.Bool
+
 	// Guarded by the topic's mu.
 	pending   bool // waiting for ConfirmSubscription
 	removed   bool // unsubscribed, or the topic closed
@@ -65,7 +70,7 @@ type work struct {
 // SubscriptionConfirmation is not counted.
 type Counters struct {
 	Delivered    int64 // deliveries the endpoint accepted
-	FilteredOut  int64 // messages a filter policy did not accept
+	FilteredOut  int64 // messages a filter policy did not accept (of confirmed subscriptions only)
 	Retries      int64 // retries made or scheduled
 	Failed       int64 // deliveries given up: DeadLettered + Dropped
 	DeadLettered int64 // failed deliveries sent to the dead-letter queue
@@ -197,6 +202,7 @@ func (t *Topic) Subscribe(ctx context.Context, e Endpoint, cfg SubscriptionConfi
 		s.token = hex.EncodeToString(b[:])
 		s.confirmID = engine.NewID()
 		s.pending = true
+		s.awaiting.Store(true)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -243,6 +249,7 @@ func (t *Topic) ConfirmSubscription(ctx context.Context, token string) (*Subscri
 		return nil, t.errorf("confirm subscription", ErrTokenExpired)
 	}
 	s.pending = false
+	s.awaiting.Store(false)
 	return s, nil
 }
 
@@ -385,6 +392,9 @@ const (
 func (t *Topic) match(m *message, sc *matchScratch) int64 {
 	var filtered int64
 	for _, s := range *t.subs.Load() {
+		if s.awaiting.Load() {
+			continue // not confirmed: delivered nothing, filters nothing out
+		}
 		sp := s.policy
 		if sp == nil {
 			sc.subs = append(sc.subs, s)

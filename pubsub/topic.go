@@ -27,9 +27,10 @@ var _ Publisher = (*Topic)(nil)
 // each to every subscription whose filter policy accepts it. Make one with
 // NewTopic and Close it when done. All methods are safe for concurrent use.
 type Topic struct {
-	cfg            topicConfig    // immutable after NewTopic
-	signer         func() *signer // made on first use without a SigningKey
-	unsubscribeURL string         // of queue envelopes, which name the topic
+	cfg            topicConfig            // immutable after NewTopic
+	signer         func() *signer         // made on first use without a SigningKey
+	made           atomic.Pointer[signer] // the signer once made, for the tests
+	unsubscribeURL string                 // of queue envelopes, which name the topic
 
 	// ctx is the context of every endpoint call; Close cancels it.
 	ctx    context.Context
@@ -76,12 +77,14 @@ func NewTopic(cfg TopicConfig) (*Topic, error) {
 	// (100 ms or more), so a topic that delivers only to queues never
 	// makes one.
 	var signerFn func() *signer
+	var t *Topic
 	if c.SigningKey != nil || c.SignQueueMessages {
 		s, err := newSigner(c.SigningKey, c.SigningCertificate, c.Clock.Now(), c.Region)
 		if err != nil {
 			return nil, err
 		}
 		signerFn = func() *signer { return s }
+		defer func() { t.made.Store(s) }()
 	} else {
 		signerFn = sync.OnceValue(func() *signer {
 			s, err := newSigner(nil, nil, c.Clock.Now(), c.Region)
@@ -91,10 +94,11 @@ func NewTopic(cfg TopicConfig) (*Topic, error) {
 				// template.
 				panic(err)
 			}
+			t.made.Store(s)
 			return s
 		})
 	}
-	t := &Topic{cfg: c, signer: signerFn, byARN: map[string]*Subscription{}, tokens: map[string]*Subscription{},
+	t = &Topic{cfg: c, signer: signerFn, byARN: map[string]*Subscription{}, tokens: map[string]*Subscription{},
 		unsubscribeURL: "https://sns." + c.Region + ".amazonaws.com/?Action=Unsubscribe&TopicArn=" + url.QueryEscape(c.arn)}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	t.subs.Store(new([]*Subscription))
