@@ -407,9 +407,11 @@ func (t *Topic) wakeFlushersLocked() {
 
 // Close stops the topic: deliveries not yet made are abandoned, endpoint
 // calls in progress see their context cancelled, waiting Flush calls
-// return ErrClosed, and Close returns once every worker has returned (so
-// once the endpoint calls in progress return). Later calls return
-// ErrClosed; Close itself is idempotent and always returns nil.
+// return ErrClosed, and Close blocks until every worker has returned and
+// every endpoint call in progress has returned, HTTP calls abandoned at
+// their timeout included: a handler that never returns blocks Close.
+// Later calls return ErrClosed; Close itself is idempotent and always
+// returns nil.
 func (t *Topic) Close() error {
 	t.mu.Lock()
 	if t.closed {
