@@ -4,8 +4,9 @@
 // gets each in the Lambda event shape and keeps running totals; a
 // high-value queue, by its filter policy, takes only orders of 1,000 or
 // more, in the SNS envelope. The analytics function fails once, and the
-// topic retries it at once, as SNS does for Lambda. It runs on a fake
-// clock, in well under a second.
+// topic retries it at once, by SNS's schedule for AWS-managed endpoints
+// (real Lambda would retry the asynchronous invocation itself). It runs
+// on a fake clock, in well under a second.
 //
 //	go run ./examples/fanout
 package main

@@ -46,7 +46,7 @@ func tourPubSub(ctx context.Context, clk *clock.Mock) {
 		mu.Lock()
 		defer mu.Unlock()
 		if tries++; tries == 1 {
-			return errors.New("model not loaded yet") // SNS retries a function at once
+			return errors.New("model not loaded yet") // retried at once, by SNS's schedule for AWS-managed endpoints
 		}
 		seen = append(seen, fmt.Sprintf("the fraud check (a function) got %q on try %d", ev.Records[0].SNS.Message, tries))
 		return nil
