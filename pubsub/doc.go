@@ -134,9 +134,9 @@
 //
 // A Topic is safe for concurrent use. Flush blocks until the whole topic
 // is idle, and Close until the endpoint calls in progress return; no
-// other method blocks beyond the topic's lock. One mutex guards
-// the subscriptions' queues, the timer heap and the counters; it is never
-// held while calling an endpoint or a dead-letter queue. Publish on a
+// other method blocks beyond the topic's lock. One mutex guards the
+// subscriptions' queues, the timer heap and the counters; it is never held
+// while calling an endpoint or a dead-letter queue. Publish on a
 // standard topic evaluates the filter policies without it, from a
 // copy-on-write list of subscriptions, each distinct policy (same text and
 // scope) once per message however many subscriptions share it; a FIFO
@@ -163,11 +163,14 @@
 // handler or transport that ignores the cancellation and goes on keeps its
 // goroutine and one of its subscription's MaxConcurrency slots (not a
 // worker) until it returns, and Close waits for it; one that never returns
-// blocks Close. Retries and throttle waits sit in one heap per topic, ordered
-// by time, with one clock timer armed to the earliest: a *clock.Mock's Add
-// drives them (its timer callbacks run on goroutines of their own, so a
-// test moves the clock to each retry's instant and waits, as the tests do
-// with testing/synctest). Endpoint calls get a context that Close cancels.
+// blocks Close.
+//
+// Retries and throttle waits sit in one heap per topic, ordered by time,
+// with one clock timer armed to the earliest: a *clock.Mock's Add drives
+// them (its timer callbacks run on goroutines of their own, so a test
+// moves the clock to each retry's instant and then calls Flush, or waits,
+// as the tests do with testing/synctest). Endpoint calls get a context
+// that Close cancels.
 //
 // Close abandons the deliveries not made (a worker amid a batch of a
 // queue subscription's deliveries stops after the call in progress), wakes
