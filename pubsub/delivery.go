@@ -173,12 +173,12 @@ func (t *Topic) throttleLocked(s *Subscription) bool {
 
 // deliverBatch delivers the batch in order, without the lock. On a FIFO
 // topic it stops at the first delivery to retry: the rest wait behind it.
-// It stops too when Close cancels the topic's context: the rest are
-// abandoned. A delivery that fails for good goes to the dead-letter queue
+// It stops too when Close cancels the topic's context, or the subscription
+// is unsubscribed: the rest are abandoned, as the queued ones are. A delivery that fails for good goes to the dead-letter queue
 // here.
 func (t *Topic) deliverBatch(d *delivery, s *Subscription, batch []work, outs []outcome) []outcome {
 	for _, w := range batch {
-		if t.ctx.Err() != nil {
+		if t.ctx.Err() != nil || s.gone.Load() {
 			break
 		}
 		*d = delivery{t: t, s: s, m: w.m, attempt: w.attempt}

@@ -163,7 +163,16 @@
 // handler or transport that ignores the cancellation and goes on keeps its
 // goroutine and one of its subscription's MaxConcurrency slots (not a
 // worker) until it returns, and Close waits for it; one that never returns
-// blocks Close.
+// blocks Close. Flush also waits for it once its retry is due, since the
+// retry cannot start while the slot is held.
+//
+// The pools are bounded, as the issue asks, so independence has a limit
+// inside a pool: functions, mailers and senders have no timeout, and
+// enough of them that never return (two functions with the default
+// Workers/2, four customer endpoints with Workers/4) hold every worker of
+// their pool and stall the other subscriptions of that pool, never those
+// of the other pools. Give such endpoints a smaller MaxConcurrency or more
+// Workers.
 //
 // Retries and throttle waits sit in one heap per topic, ordered by time,
 // with one clock timer armed to the earliest: a *clock.Mock's Add drives
@@ -173,7 +182,8 @@
 // that Close cancels.
 //
 // Close abandons the deliveries not made (a worker amid a batch of a
-// queue subscription's deliveries stops after the call in progress), wakes
+// queue subscription's deliveries stops after the call in progress, as it
+// does when that subscription is unsubscribed), wakes
 // Flush with ErrClosed and waits for the workers, so for endpoint calls in
 // progress to return; after it every call returns ErrClosed (Stats still
 // answers).

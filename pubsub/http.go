@@ -97,6 +97,8 @@ func (e *httpEndpoint) confirm(ctx context.Context, d *delivery) error {
 // call that takes longer is a failure, retried by the delivery policy.
 const HTTPTimeout = 15 * time.Second
 
+var errHTTPTimeout = fmt.Errorf("did not answer within %v: %w", HTTPTimeout, context.DeadlineExceeded)
+
 // httpCall is one request running on a goroutine of its own. Its fields
 // but done are guarded by the topic's mu.
 type httpCall struct {
@@ -113,8 +115,13 @@ type httpCall struct {
 // (not a worker), and Close waits for it.
 func (e *httpEndpoint) call(ctx context.Context, d *delivery, req *http.Request) error {
 	t, s := d.t, d.s
-	ctx, cancel := t.cfg.Clock.WithTimeout(ctx, HTTPTimeout)
-	defer cancel()
+	// A plain context cancelled by a clock timer, not the clock's own
+	// WithTimeout: a *clock.Mock's context reads its error unguarded and
+	// reports a Deadline on the mock's time, which real code in the handler
+	// (a dialer) would take for the real one.
+	ctx, cancel := context.WithCancelCause(ctx)
+	tm := t.cfg.Clock.AfterFunc(HTTPTimeout, func() { cancel(errHTTPTimeout) })
+	defer func() { tm.Stop(); cancel(nil) }()
 	req = req.WithContext(ctx)
 	c := &httpCall{done: make(chan struct{})}
 	t.wg.Add(1)
@@ -142,7 +149,7 @@ func (e *httpEndpoint) call(ctx context.Context, d *delivery, req *http.Request)
 	}
 	c.abandoned = true
 	s.lingering++
-	return fmt.Errorf("pubsub: http endpoint did not answer within %v: %w", HTTPTimeout, ctx.Err())
+	return fmt.Errorf("pubsub: http endpoint: %w", context.Cause(ctx))
 }
 
 // send makes the request and turns the status into an error.

@@ -42,6 +42,10 @@ type Subscription struct {
 	// matched nor filtering out.
 	awaiting atomic.Bool
 
+	// gone mirrors removed for a batch running without the lock, which
+	// stops at the next delivery once the subscription is gone.
+	gone atomic.Bool
+
 	// Guarded by the topic's mu.
 	pending   bool // waiting for ConfirmSubscription
 	removed   bool // unsubscribed, or the topic closed
@@ -279,6 +283,7 @@ func (t *Topic) Unsubscribe(ctx context.Context, arn string) error {
 	subs := slices.DeleteFunc(slices.Clone(*t.subs.Load()), func(x *Subscription) bool { return x == s })
 	t.subs.Store(&subs)
 	s.removed = true
+	s.gone.Store(true)
 	if s.policy != nil {
 		t.policies.release(s.policy)
 	}

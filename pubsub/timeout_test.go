@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stratus-go/stratus/pubsub"
+	"github.com/stratus-go/stratus/queue"
 )
 
 // hungHandler blocks every Notification until release is closed (never
@@ -143,5 +144,68 @@ func TestCloseWaitsForATimedOutHandler(t *testing.T) {
 		}
 		close(hung.release)
 		<-closed
+	})
+}
+
+// A handler's request context carries no deadline: the 15 s timeout runs on
+// the topic's clock, and a mock clock's time must not reach real code in the
+// handler (a dialer would take a 1970 deadline for a real one and give up).
+// Polling the context's Err while the timeout fires is race-free.
+func TestHTTPHandlerContextHasNoClockDeadline(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		tp := newTopic(t, pubsub.TopicConfig{Clock: clk})
+		var hasDeadline, sawCancel atomic.Bool
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("x-amz-sns-message-type") != "Notification" {
+				return
+			}
+			_, ok := r.Context().Deadline()
+			hasDeadline.Store(ok)
+			for r.Context().Err() == nil {
+				time.Sleep(time.Millisecond) // fake time in the bubble
+			}
+			sawCancel.Store(true)
+		})
+		s := subscribe(t, tp, pubsub.Handler(h), pubsub.SubscriptionConfig{})
+		flush(t, tp)
+		confirmSub(t, tp, s)
+		publish(t, tp, pubsub.PublishInput{Message: "m"})
+		synctest.Wait()
+		go clk.Add(pubsub.HTTPTimeout)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		assert.False(t, hasDeadline.Load(), "the handler's context has a deadline")
+		assert.True(t, sawCancel.Load(), "the timeout cancelled the handler's context")
+	})
+}
+
+// Unsubscribe stops a batch of queue deliveries that is running: the
+// deliveries it has not started are dropped, as the queued ones are.
+func TestUnsubscribeStopsARunningBatch(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		tp := newTopic(t, pubsub.TopicConfig{Clock: clk, Workers: 1})
+		gate1, gate2 := make(chan struct{}), make(chan struct{})
+		var calls atomic.Int64
+		q := sendFunc(func(ctx context.Context, _ queue.SendInput) (string, error) {
+			switch calls.Add(1) {
+			case 1:
+				<-gate1
+			case 2:
+				<-gate2
+			}
+			return "id", nil
+		})
+		s := subscribe(t, tp, pubsub.Queue(q), pubsub.SubscriptionConfig{})
+		publish(t, tp, pubsub.PublishInput{Message: "first"})
+		synctest.Wait()
+		for range 5 {
+			publish(t, tp, pubsub.PublishInput{Message: "m"})
+		}
+		close(gate1)
+		synctest.Wait() // in the first delivery of the batch of five
+		require.NoError(t, tp.Unsubscribe(ctx, s.ARN()))
+		close(gate2)
+		flush(t, tp)
+		assert.Equal(t, int64(2), calls.Load(), "deliveries not started when Unsubscribe came were made")
 	})
 }
