@@ -70,8 +70,9 @@ func (q *Queue) DeleteBatch(ctx context.Context, entries []DeleteBatchEntry) ([]
 // only. The message may stay hidden at most 12 hours from the receive that
 // issued the handle; beyond that the call returns ErrVisibilityTooLong and
 // changes nothing. A handle whose visibility timeout has ended, or of a
-// message received again since, returns ErrReceiptHandleExpired. Other
-// errors: ErrMessageNotInFlight (the message is gone),
+// message received again since, or of a message gone any way but a delete
+// with this handle, returns ErrReceiptHandleExpired. Other errors:
+// ErrMessageNotInFlight (the message was deleted with this handle),
 // ErrReceiptHandleInvalid, ErrInvalidParameter, *ThrottleError, ErrClosed.
 // It does not block.
 func (q *Queue) ChangeVisibility(ctx context.Context, receiptHandle string, timeout time.Duration) error {

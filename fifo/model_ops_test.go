@@ -390,6 +390,9 @@ func (mq *fmQueue) receive(opts fifo.ReceiveOptions, vis time.Duration) {
 		for _, m := range got {
 			x := mq.byID[m.ID]
 			x.visibleAt = w.now.Add(vis)
+			if limit := x.lastRecv.Add(fmMaxVisible); x.visibleAt.After(limit) {
+				x.visibleAt = limit // hidden at most 12 h from the receive
+			}
 			delete(mq.ready, x.group)
 		}
 		return
@@ -405,14 +408,13 @@ func (mq *fmQueue) receive(opts fifo.ReceiveOptions, vis time.Duration) {
 }
 
 // retryable reports whether a receive with a's attempt ID returns a's
-// messages again, hidden for vis: each is still in flight under the handle
-// a returned, its visibility unchanged, and vis keeps it within 12 hours of
-// the receive that issued the handle.
+// messages again, hidden for vis (at most 12 hours from the receive that
+// issued the handle): each is still in flight under the handle a returned,
+// its visibility unchanged.
 func (mq *fmQueue) retryable(a *fmAttempt, vis time.Duration) bool {
 	for _, m := range a.msgs {
 		x := mq.byID[m.ID]
-		if x == nil || !mq.inFlight(x) || x.changed || x.handles[len(x.handles)-1] != m.ReceiptHandle ||
-			mq.w.now.Add(vis).After(x.lastRecv.Add(fmMaxVisible)) {
+		if x == nil || !mq.inFlight(x) || x.changed || x.handles[len(x.handles)-1] != m.ReceiptHandle {
 			return false
 		}
 	}

@@ -76,9 +76,10 @@ func (q *Queue) receiveParams(o ReceiveOptions) (max int, vis, wait time.Duratio
 	return sqsmsg.ReceiveParams(o.MaxMessages, o.VisibilityTimeout, o.WaitTime, q.cfg.VisibilityTimeout, q.cfg.ReceiveWaitTime)
 }
 
-// retry returns the messages of the receive named id, hidden again for vis,
-// when that receive was less than AttemptWindow ago and all its messages
-// are still in flight under it, unchanged. ok is false otherwise, and the
+// retry returns the messages of the receive named id, hidden again for vis
+// (at most 12 hours from that receive), when that receive was less than
+// AttemptWindow ago and all its messages are still in flight under it,
+// unchanged. ok is false otherwise, and the
 // caller receives afresh.
 func (q *Queue) retry(id string, vis time.Duration) (msgs []Message, ok bool, err error) {
 	q.mu.Lock()

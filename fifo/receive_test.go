@@ -292,3 +292,20 @@ func TestDeleteAndChangeVisibilityBatches(t *testing.T) {
 		assert.Equal(t, []string{"C1", "C2"}, bodies(receiveN(t, q, 10)), "A is held by A1; B is done")
 	})
 }
+
+// A retry with the attempt ID returns the same messages even when the
+// visibility timeout asked for would take them past 12 hours from the
+// first receive: they stay hidden until then, and no longer.
+func TestAttemptRetryNearTheTwelveHourCap(t *testing.T) {
+	mocked(t, func(t *testing.T, clk *clock.Mock) {
+		q := newQueue(t, fifo.Config{Clock: clk, VisibilityTimeout: 12 * time.Hour})
+		send(t, q, "g", "1")
+		first := receive(t, q, fifo.ReceiveOptions{AttemptID: "a"})
+		require.Len(t, first, 1)
+		advance(clk, time.Minute)
+		again := receive(t, q, fifo.ReceiveOptions{AttemptID: "a"})
+		assert.Equal(t, first, again)
+		advance(clk, 12*time.Hour-time.Minute)
+		assert.Equal(t, []string{"1"}, bodies(receiveN(t, q, 1)), "visible 12 h after the first receive")
+	})
+}

@@ -16,14 +16,15 @@ import (
 // it, and its keys hash and compare as integers. The owning queue's mutex
 // guards it.
 type window[V any] struct {
-	span  int64             // nanoseconds
-	start time.Time         // times are nanoseconds since start: monotonic on the real clock
-	seed  maphash.Seed      // for the key hashes
-	index map[uint64]uint64 // key hash → position of the newest entry with that hash
-	queue []windowEntry[V]  // entries by position - base, oldest first
-	base  uint64            // position of queue[0]
-	live  int               // entries not removed
-	peak  int               // most index entries since it was last rebuilt
+	span  int64               // nanoseconds
+	start time.Time           // times are nanoseconds since start: monotonic on the real clock
+	hash  func(string) uint64 // of a key; a test may make keys collide
+	index map[uint64]uint64   // key hash → position of the newest entry with that hash
+	queue []windowEntry[V]    // entry at position p is queue[p-base]; queue[:head] are dropped
+	base  uint64              // position of queue[0]
+	head  int                 // index in queue of the oldest entry kept
+	live  int                 // entries kept and not removed
+	peak  int                 // most index entries since it was last rebuilt
 }
 
 type windowEntry[V any] struct {
@@ -35,7 +36,11 @@ type windowEntry[V any] struct {
 }
 
 func newWindow[V any](span time.Duration, start time.Time) *window[V] {
-	return &window[V]{span: int64(span), start: start, seed: maphash.MakeSeed(), index: make(map[uint64]uint64)}
+	seed := maphash.MakeSeed()
+	return &window[V]{
+		span: int64(span), start: start, index: make(map[uint64]uint64),
+		hash: func(key string) uint64 { return maphash.String(seed, key) },
+	}
 }
 
 // at is now on the window's scale. Measured from a start time (with the
@@ -43,10 +48,15 @@ func newWindow[V any](span time.Duration, start time.Time) *window[V] {
 // stretch or shorten a window.
 func (w *window[V]) at(now time.Time) int64 { return int64(now.Sub(w.start)) }
 
+// kept reports whether position pos holds an entry not yet dropped.
+func (w *window[V]) kept(pos uint64) bool {
+	return pos >= w.base+uint64(w.head) && pos < w.base+uint64(len(w.queue))
+}
+
 // find returns the newest live entry of key, or nil.
 func (w *window[V]) find(key string) *windowEntry[V] {
-	pos, ok := w.index[maphash.String(w.seed, key)]
-	for ok && pos >= w.base {
+	pos, ok := w.index[w.hash(key)]
+	for ok && w.kept(pos) {
 		e := &w.queue[pos-w.base]
 		if e.key == key {
 			if e.removed {
@@ -71,10 +81,10 @@ func (w *window[V]) get(key string, now time.Time) (V, bool) {
 // put remembers key with val until now+span. An entry the key had is
 // shadowed: get finds the newest.
 func (w *window[V]) put(key string, val V, now time.Time) {
-	h := maphash.String(w.seed, key)
+	h := w.hash(key)
 	pos := w.base + uint64(len(w.queue))
 	e := windowEntry[V]{key: key, val: val, expires: w.at(now) + w.span}
-	if prev, ok := w.index[h]; ok && prev >= w.base {
+	if prev, ok := w.index[h]; ok && w.kept(prev) {
 		e.older = prev + 1
 	}
 	w.index[h] = pos
@@ -92,27 +102,36 @@ func (w *window[V]) remove(key string) {
 }
 
 // expire drops the entries whose time is up, and gives the memory back once
-// most of it is dead (a Go map does not shrink by itself, so it is rebuilt).
+// most of it is dead: the queue's array when it is empty or mostly dropped,
+// the index when it has shrunk to a quarter (a Go map does not shrink by
+// itself, so it is rebuilt).
 func (w *window[V]) expire(now time.Time) {
 	t := w.at(now)
-	i := 0
-	for ; i < len(w.queue) && w.queue[i].expires <= t; i++ {
-		e := &w.queue[i]
-		h := maphash.String(w.seed, e.key)
-		if pos, ok := w.index[h]; ok && pos == w.base+uint64(i) {
+	for w.head < len(w.queue) && w.queue[w.head].expires <= t {
+		e := &w.queue[w.head]
+		h := w.hash(e.key)
+		if pos, ok := w.index[h]; ok && pos == w.base+uint64(w.head) {
 			delete(w.index, h)
 		}
 		if !e.removed {
 			w.live--
 		}
 		*e = windowEntry[V]{}
+		w.head++
 	}
-	if i > 0 {
-		w.queue = w.queue[i:]
-		w.base += uint64(i)
-		if cap(w.queue) > 1024 && len(w.queue) < cap(w.queue)/4 {
-			w.queue = append([]windowEntry[V](nil), w.queue...)
+	switch {
+	case w.head == len(w.queue) && w.head > 0: // empty
+		w.base += uint64(w.head)
+		w.head = 0
+		if cap(w.queue) > 1024 {
+			w.queue = nil
+		} else {
+			w.queue = w.queue[:0]
 		}
+	case w.head > 1024 && w.head*2 > len(w.queue): // mostly dropped: keep the rest only
+		w.base += uint64(w.head)
+		w.queue = append([]windowEntry[V](nil), w.queue[w.head:]...)
+		w.head = 0
 	}
 	if w.peak > 1024 && len(w.index) < w.peak/4 {
 		m := make(map[uint64]uint64, len(w.index))

@@ -11,8 +11,9 @@ import (
 // Extend hides again, for vis from now, the messages received with hs, all
 // or none, and appends what Deliver makes of them to dst: it succeeds only
 // when each handle is its message's latest, the message is still in flight
-// under it, its visibility has not been changed since, and vis keeps it
-// within 12 hours of that receive. It is how a receive retried with the
+// under it, and its visibility has not been changed since. A message stays
+// hidden at most 12 hours from the receive that issued its handle, so vis
+// is cut to what is left of that. It is how a receive retried with the
 // same request attempt ID returns the same messages and handles.
 func (e *Engine[M, D]) Extend(hs []string, vis time.Duration, dst []D) ([]D, bool, error) {
 	now := e.now()
@@ -26,13 +27,13 @@ func (e *Engine[M, D]) Extend(hs []string, vis time.Duration, dst []D) ([]D, boo
 	defer e.armLocked(now)
 	for _, h := range hs {
 		r, res := e.findLocked(h)
-		if res != found || r.state != stateInFlight || r.changed || now+int64(vis) > r.lastRecv+int64(MaxVisibility) {
+		if res != found || r.state != stateInFlight || r.changed {
 			return dst, false, nil
 		}
 	}
 	for _, h := range hs {
 		r, _ := e.findLocked(h)
-		r.due = now + int64(vis)
+		r.due = min(now+int64(vis), r.lastRecv+int64(MaxVisibility))
 		e.timers.fix(r)
 		dst = append(dst, e.cfg.Deliver(r, h))
 	}

@@ -138,13 +138,11 @@ func (e *Engine[M, D]) deleteLocked(s string) (Deleted[M], error) {
 // its slot, bodiless, as stateDeleted in the timer heap until its visibility
 // timeout would have ended; then advance frees the slot.
 func (e *Engine[M, D]) buryLocked(r *Record[M]) {
-	e.timers.remove(r)
 	e.leaveFlightLocked(r)
 	e.stored.remove(r)
 	var zero M
-	r.body, r.meta = "", zero
-	r.state = stateDeleted
-	e.timers.push(r)
+	r.body, r.meta, r.grp = "", zero, nil
+	r.state = stateDeleted // stays in the timer heap at its place: same due
 }
 
 // ChangeVisibility hides the in-flight message of handle h for vis from
