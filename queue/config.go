@@ -27,8 +27,8 @@ const (
 	MaxMaxReceiveCount       = 1000
 	DefaultMaxInFlight       = 120_000
 	MaxMessagesPerReceive    = 10
-	MaxBatchEntries          = sqsmsg.MaxBatchEntries
-	MaxAttributes            = sqsmsg.MaxAttributes
+	MaxBatchEntries          = 10
+	MaxAttributes            = 10
 	MaxNameLength            = 80
 	MaxRedriveSourceQueues   = 10
 	MaxMoveMessagesPerSecond = 500 // the highest MoveTaskConfig.MaxMessagesPerSecond
