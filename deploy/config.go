@@ -98,7 +98,8 @@ type Timings struct {
 	// checks of an instance, which decide whether it is in service, and,
 	// with basic health, whether it is healthy: 5–300 s, default 10 s.
 	// Enhanced health reports every EnhancedCheckInterval (10 s) whatever
-	// this is, so its 12 consecutive checks take the documented 2 minutes.
+	// this is, so its 12 consecutive checks take the documented 2 minutes;
+	// an instance in service is healthy only once this check passed it too.
 	HealthCheckInterval time.Duration
 	// Drain is how long an instance taken out of the load balancer keeps
 	// finishing its requests before it is deployed to or terminated:

@@ -31,7 +31,11 @@
 // is healthy after 12 consecutive reports at or better than
 // Options.HealthThreshold (18 in a worker environment): the documented 2
 // (3) minutes; one failing report resets the count, as the documentation
-// says. With basic health, one passing load-balancer check is enough. A
+// says. Enhanced health also weighs the load balancer's data, so an
+// instance the deployment puts in service is healthy only once the load
+// balancer has passed it too: with a HealthCheckInterval over 2 minutes,
+// at its first load-balancer check. With basic health, one passing
+// load-balancer check is enough. A
 // batch, or a group of new instances, must be all healthy within the
 // command timeout, Options.Timeout (600 s) plus the 240 s Elastic
 // Beanstalk adds, counted from the start of its deployment (for new
@@ -151,9 +155,10 @@
 //     instances during a traffic-splitting evaluation): a version that
 //     turns Severe after its batch passed leaves the load balancer but
 //     does not fail a Rolling deployment. Outside a running batch or
-//     group the load balancer checks only instances whose status can
-//     change (a version with Version.Health, not drawn bad), since the
-//     others' checks would change nothing; and checks happen only while a
+//     group the load balancer goes on checking an instance while its
+//     status can change (a version with Version.Health, not drawn bad) or
+//     its membership does not yet match its status, and stops once a
+//     check would change nothing more; and checks happen only while a
 //     deployment runs (between deployments, nothing moves). An
 //     instance's status is its own check, not the causes enhanced health
 //     weighs (request errors, latency, CPU).

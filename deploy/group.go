@@ -10,7 +10,9 @@ import (
 // instance's status: the 12 consecutive checks of the enhanced-health rule
 // take the documented 2 minutes (18 checks, 3 minutes, in a worker
 // environment), whatever Timings.HealthCheckInterval, which paces the load
-// balancer's checks and, with basic health, the rule's single check.
+// balancer's checks and, with basic health, the rule's single check. An
+// instance a batch puts in service is healthy only once the load balancer
+// has passed it too, as enhanced health combines the two.
 const EnhancedCheckInterval = 10 * time.Second
 
 // SustainedFailures failed checks within SustainedWindow fail an instance
@@ -156,11 +158,12 @@ func mayChange(in *instance) bool {
 
 // check is one health check of an instance: of its status, its
 // load-balancer membership, or both. Once its group is done, only the
-// load balancer goes on checking it, and only if its status can change
-// (or an evaluation watches it).
+// load balancer goes on checking it: after applying a check, it stops
+// when the status cannot change (membership then matches it for good),
+// unless an evaluation watches the instance.
 func (s *sim) check(in *instance, gen int, kind checkKind) {
 	g := in.group
-	if s.done || in.gen != gen || in.draining || g.done && !in.watched && (kind&lbCheck == 0 || !mayChange(in)) {
+	if s.done || in.gen != gen || in.draining || g.done && !in.watched && kind&lbCheck == 0 {
 		return
 	}
 	st := s.status(in)
@@ -169,6 +172,9 @@ func (s *sim) check(in *instance, gen int, kind checkKind) {
 	}
 	if g.done && !in.watched {
 		s.setStatus(in, st)
+		if !mayChange(in) {
+			return // membership now matches a status that cannot change
+		}
 	}
 	every := s.env.cfg.Timings.HealthCheckInterval
 	if kind&statusCheck != 0 {
@@ -202,8 +208,9 @@ func (s *sim) sustained(in *instance) bool {
 }
 
 // countCheck applies the group's rule to one status check: healthy after
-// the required consecutive passing checks; a failing one resets the count
-// and makes a healthy instance unhealthy again.
+// the required consecutive passing checks and, in a group whose members
+// go in service, once the load balancer has put it in service; a failing
+// check resets the count and makes a healthy instance unhealthy again.
 func (s *sim) countCheck(g *group, in *instance, pass bool) {
 	if pass {
 		in.consec++
@@ -211,7 +218,7 @@ func (s *sim) countCheck(g *group, in *instance, pass bool) {
 		in.consec = 0
 	}
 	switch {
-	case !in.healthy && in.consec >= s.env.cfg.required:
+	case !in.healthy && in.consec >= s.env.cfg.required && (!g.attach || in.inService):
 		in.healthy = true
 		g.healthy++
 		s.emit(InstanceHealthy, in, fmt.Sprintf("%d consecutive checks", in.consec))

@@ -196,14 +196,15 @@ func TestInstancesHealthFollowsVersionHealth(t *testing.T) {
 }
 
 // TestEnhancedRuleIndependentOfCheckInterval: the enhanced-health rule is
-// 12 checks within 2 minutes whatever the load balancer's interval, which
-// decides only when an instance goes back in service.
+// 12 checks within 2 minutes whatever the load balancer's interval; an
+// instance is healthy only once the load balancer has also passed it, so
+// with an interval over 2 minutes it is healthy at its first check.
 func TestEnhancedRuleIndependentOfCheckInterval(t *testing.T) {
 	for _, iv := range []time.Duration{5 * time.Second, 10 * time.Second, 30 * time.Second, 90 * time.Second, 300 * time.Second} {
 		e := newEnv(t, deploy.Config{Version: deploy.Version{Name: "v1"}, Timings: deploy.Timings{HealthCheckInterval: iv}})
 		r, err := e.Deploy(ctx, good, deploy.Options{})
 		require.NoError(t, err, "interval %v", iv)
-		assert.Equal(t, 120*time.Second, healthyAfter(t, r), "interval %v", iv)
+		assert.Equal(t, max(120*time.Second, iv), healthyAfter(t, r), "interval %v", iv)
 		var deployed, inService time.Time
 		for _, ev := range r.Events {
 			switch {
@@ -213,9 +214,7 @@ func TestEnhancedRuleIndependentOfCheckInterval(t *testing.T) {
 				inService = ev.Time
 			}
 		}
-		if iv <= 120*time.Second {
-			assert.Equal(t, iv, inService.Sub(deployed), "in service at the first load-balancer check: interval %v", iv)
-		}
+		assert.Equal(t, iv, inService.Sub(deployed), "in service at the first load-balancer check: interval %v", iv)
 	}
 	// with basic health, the load balancer's check is the rule
 	e := newEnv(t, deploy.Config{Health: deploy.Basic, Timings: deploy.Timings{HealthCheckInterval: 30 * time.Second}})
@@ -309,4 +308,25 @@ func TestLoadBalancerFollowsHealth(t *testing.T) {
 	}
 	assert.Equal(t, r.FinalCapacity, inService)
 	assert.Less(t, r.FinalCapacity, 4)
+}
+
+// TestSlowLoadBalancerCheckKeepsPolicyCapacity: with a load-balancer
+// interval longer than the enhanced rule's 2 minutes (allowed: 5-300 s),
+// an instance is healthy only once the load balancer has passed it, so a
+// good deployment keeps its policy's capacity.
+func TestSlowLoadBalancerCheckKeepsPolicyCapacity(t *testing.T) {
+	for _, c := range []struct {
+		p    deploy.Policy
+		want int
+	}{
+		{deploy.Rolling, 3},
+		{deploy.RollingWithAdditionalBatch, 4},
+		{deploy.Immutable, 4},
+		{deploy.TrafficSplitting, 4},
+	} {
+		e := newEnv(t, deploy.Config{Instances: 4, Timings: deploy.Timings{HealthCheckInterval: 300 * time.Second}})
+		r, err := e.Deploy(ctx, good, deploy.Options{Policy: c.p, BatchSize: 25})
+		require.NoError(t, err, "%v", c.p)
+		assert.Equal(t, c.want, r.MinCapacity, "%v", c.p)
+	}
 }
