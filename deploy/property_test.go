@@ -24,9 +24,9 @@ type scenario struct {
 }
 
 func (s scenario) String() string {
-	return fmt.Sprintf("%d instances, %v %v %d, rate %.1f, threshold %v, %v health, seed %d",
+	return fmt.Sprintf("%d instances, %v %v %d, rate %.1f, threshold %v, %v health, check every %v, model %t, seed %d",
 		s.cfg.Instances, s.opts.Policy, s.opts.BatchSizeType, s.opts.BatchSize, s.v.FailureRate,
-		s.opts.HealthThreshold, s.cfg.Health, s.cfg.Seed)
+		s.opts.HealthThreshold, s.cfg.Health, s.cfg.Timings.HealthCheckInterval, s.v.Health != nil, s.cfg.Seed)
 }
 
 // flaky returns a health model that reports a status worse than Ok on
@@ -52,7 +52,10 @@ func randomScenario(rng *rand.Rand) scenario {
 			MaxSize:   12,
 			Version:   deploy.Version{Name: "v1"},
 			Seed:      rng.Uint64(),
-			Timings:   deploy.Timings{Drain: []time.Duration{0, deploy.NoDrain, 5 * time.Second}[rng.IntN(3)]},
+			Timings: deploy.Timings{
+				Drain:               []time.Duration{0, deploy.NoDrain, 5 * time.Second}[rng.IntN(3)],
+				HealthCheckInterval: deploy.MinHealthCheckInterval + time.Duration(rng.IntN(296))*time.Second,
+			},
 		},
 		v: deploy.Version{Name: "v2", FailureRate: []float64{0, 0, 0.1, 0.3, 1}[rng.IntN(5)]},
 		opts: deploy.Options{
@@ -120,6 +123,12 @@ func checkScenario(t *testing.T, s scenario) {
 	e := newEnv(t, s.cfg)
 	h := e.Handler()
 	splitting, total, toNew, failed := false, 0, 0, 0
+	n := s.cfg.Instances
+	// with no health model nothing in service turns Severe: the policy
+	// keeps its promise in full, and no request fails unless it promises
+	// nothing
+	model := s.v.Health != nil || s.cfg.Version.Health != nil
+	strictFailed := 0
 	o := s.opts
 	o.OnEvent = func(ev deploy.Event) {
 		switch ev.Kind {
@@ -138,6 +147,7 @@ func checkScenario(t *testing.T, s scenario) {
 				if up {
 					failed++
 				}
+				strictFailed++
 				continue
 			}
 			if splitting {
@@ -150,7 +160,6 @@ func checkScenario(t *testing.T, s scenario) {
 	}
 	r, err := e.Deploy(ctx, s.v, o)
 	require.NotNil(t, r, "%v", s)
-	n := s.cfg.Instances
 
 	assert.Zero(t, failed, "the load balancer answers while an instance is in service: %v", s)
 	assert.LessOrEqual(t, toNew*100, s.opts.NewVersionPercent*total, "split share: %v", s)
@@ -178,6 +187,12 @@ func checkScenario(t *testing.T, s scenario) {
 	assert.Equal(t, r.FinalCapacity, inService, "%v", s)
 	kept := checkTimeline(t, r, n, s)
 	assert.GreaterOrEqual(t, kept, promise(s.opts.Policy, n, batchOf(s), err != nil), "%v", s)
+	if p := promise(s.opts.Policy, n, batchOf(s), err != nil); !model {
+		assert.GreaterOrEqual(t, r.MinCapacity, p, "with no health model: %v", s)
+		if p > 0 {
+			assert.Zero(t, strictFailed, "with no health model, no failed request: %v", s)
+		}
+	}
 }
 
 // checkTimeline replays the in-service events of the timeline and checks
@@ -200,6 +215,8 @@ func checkTimeline(t *testing.T, r *deploy.Report, n int, s scenario) int {
 		case deploy.InstanceInService:
 			inService++
 			delete(sick, ev.Instance)
+		case deploy.InstanceDeployed, deploy.HookFailed:
+			delete(sick, ev.Instance) // taken out for its batch, not sick
 		case deploy.InstanceOutOfService:
 			inService--
 			if ev.Message == "health Severe" {
