@@ -141,9 +141,11 @@ func (s *sim) startChecks(in *instance) {
 
 // startLBChecks starts the load balancer's checks of an instance outside
 // any running group, if its status can change (its version has a health
-// model): it is in service whenever its last check was better than Severe.
+// model) or its membership does not match its status (a cancelled
+// deployment left it out): it is in service whenever its last check was
+// better than Severe.
 func (s *sim) startLBChecks(in *instance) {
-	if !mayChange(in) {
+	if !mayChange(in) && in.inService == (s.status(in) != Severe) {
 		return
 	}
 	gen := in.gen

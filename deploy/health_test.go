@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -329,4 +330,39 @@ func TestSlowLoadBalancerCheckKeepsPolicyCapacity(t *testing.T) {
 		require.NoError(t, err, "%v", c.p)
 		assert.Equal(t, c.want, r.MinCapacity, "%v", c.p)
 	}
+}
+
+// TestLoadBalancerChecksInstanceOutOfStep: an instance whose membership
+// does not match its status (here left out of service by a cancelled
+// deployment) is checked by the load balancer in the next deployment and
+// goes back in service at its first check, though its status cannot
+// change.
+func TestLoadBalancerChecksInstanceOutOfStep(t *testing.T) {
+	e := newEnv(t, deploy.Config{Instances: 4, Version: deploy.Version{Name: "v1"}})
+	c, cancel := contextWithCancel()
+	defer cancel()
+	left := ""
+	_, err := e.Deploy(c, good, deploy.Options{Policy: deploy.Rolling, BatchSize: 25, OnEvent: func(ev deploy.Event) {
+		if ev.Kind == deploy.InstanceDeployed {
+			left = ev.Instance
+			cancel()
+		}
+	}})
+	require.ErrorIs(t, err, context.Canceled)
+	for _, in := range e.Instances() {
+		if in.ID == left {
+			require.False(t, in.InService, "left out of service by the cancelled deployment")
+		}
+	}
+
+	r, err := e.Deploy(ctx, good, deploy.Options{Policy: deploy.Immutable})
+	require.NoError(t, err)
+	back := time.Time{}
+	for _, ev := range r.Events {
+		if ev.Kind == deploy.InstanceInService && ev.Instance == left {
+			back = ev.Time
+			break
+		}
+	}
+	assert.Equal(t, r.Start.Add(deploy.DefaultHealthCheckInterval), back, "in service at the first load-balancer check")
 }
