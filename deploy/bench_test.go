@@ -53,6 +53,16 @@ func BenchmarkSimulate1000(b *testing.B) {
 	benchSimulate(b, 1000, Version{Name: "v2"}, Options{Policy: Rolling, BatchSize: 10}, true)
 }
 
+// BenchmarkSimulate1000HealthModel is BenchmarkSimulate1000 with a
+// version whose health model may change its status: the load balancer
+// goes on checking every instance once its batch is done, so it runs
+// several times the health checks (none of them in the timeline). A check
+// is scheduled without a closure, so they allocate nothing.
+func BenchmarkSimulate1000HealthModel(b *testing.B) {
+	ok := func(string, time.Duration) Status { return Ok }
+	benchSimulate(b, 1000, Version{Name: "v2", Health: ok}, Options{Policy: Rolling, BatchSize: 10}, true)
+}
+
 // BenchmarkSimulate1000Immutable doubles the fleet for a while.
 func BenchmarkSimulate1000Immutable(b *testing.B) {
 	benchSimulate(b, 1000, Version{Name: "v2"}, Options{Policy: Immutable}, true)

@@ -132,11 +132,11 @@ func (s *sim) startChecks(in *instance) {
 		st = EnhancedCheckInterval
 	}
 	if st == lb {
-		s.after(st, func() { s.check(in, gen, statusCheck|lbCheck) })
+		s.checkAfter(st, in, gen, statusCheck|lbCheck)
 		return
 	}
-	s.after(st, func() { s.check(in, gen, statusCheck) })
-	s.after(lb, func() { s.check(in, gen, lbCheck) })
+	s.checkAfter(st, in, gen, statusCheck)
+	s.checkAfter(lb, in, gen, lbCheck)
 }
 
 // startLBChecks starts the load balancer's checks of an instance outside
@@ -149,7 +149,7 @@ func (s *sim) startLBChecks(in *instance) {
 		return
 	}
 	gen := in.gen
-	s.after(s.env.cfg.Timings.HealthCheckInterval, func() { s.check(in, gen, lbCheck) })
+	s.checkAfter(s.env.cfg.Timings.HealthCheckInterval, in, gen, lbCheck)
 }
 
 // mayChange reports whether an instance's status can change: it runs a
@@ -196,7 +196,7 @@ func (s *sim) check(in *instance, gen int, kind checkKind) {
 			s.countCheck(g, in, pass)
 		}
 	}
-	s.after(every, func() { s.check(in, gen, kind) })
+	s.checkAfter(every, in, gen, kind)
 }
 
 // sustained records a failed check of a watched instance and reports

@@ -11,11 +11,16 @@ import (
 // in the order they were scheduled, except that deadlines (late events: a
 // command timeout, the end of an evaluation) run after every other event of
 // their instant, so a check that comes exactly at a deadline still counts.
+// A health check, by far the most common event, is its instance,
+// generation and kind rather than a closure, so it allocates nothing.
 type event struct {
 	at   time.Duration // from the deployment's start
 	late bool
+	kind checkKind // with in, when fn is nil
 	seq  uint64
 	fn   func()
+	in   *instance
+	gen  int
 }
 
 // eventHeap is a binary min-heap of events by (at, late, seq).
@@ -160,6 +165,12 @@ func (s *sim) deadline(t time.Duration, fn func()) {
 // after schedules fn d from now.
 func (s *sim) after(d time.Duration, fn func()) { s.at(s.now+d, fn) }
 
+// checkAfter schedules a health check of in, of generation gen, d from now.
+func (s *sim) checkAfter(d time.Duration, in *instance, gen int, kind checkKind) {
+	s.seq++
+	s.heap.push(event{at: s.now + d, seq: s.seq, in: in, gen: gen, kind: kind})
+}
+
 func (s *sim) time() time.Time { return s.start.Add(s.now) }
 
 // draw returns a duration from r, to the millisecond.
@@ -193,7 +204,11 @@ func (s *sim) run(ctx context.Context) (*Report, error) {
 			s.abandon()
 			return nil, ctx.Err()
 		}
-		ev.fn()
+		if ev.fn != nil {
+			ev.fn()
+		} else {
+			s.check(ev.in, ev.gen, ev.kind)
+		}
 	}
 	if s.env.mock != nil && !s.keepMock {
 		s.moveMock()
