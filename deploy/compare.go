@@ -62,7 +62,7 @@ func Compare(ctx context.Context, cfg Config, v Version, opts Options) (*Compari
 			return nil, err
 		}
 		if err := allowed(p, &env.cfg); err != nil {
-			c.Refused = append(c.Refused, Refusal{Policy: p, Err: fmt.Errorf("environment %q: deploy: %w", env.cfg.Name, err)})
+			c.Refused = append(c.Refused, Refusal{Policy: p, Err: fmt.Errorf("environment %q: %w", env.cfg.Name, err)})
 			continue
 		}
 		o := opts

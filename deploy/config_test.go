@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -263,4 +264,26 @@ func TestCancelDuringSplit(t *testing.T) {
 		seen[v]++
 	}
 	assert.Equal(t, map[string]int{"v1": 16}, seen, "no split: the old instances only")
+}
+
+// TestErrorsNamePackageOnce: an error of Deploy, and a Refusal's, names
+// the package once.
+func TestErrorsNamePackageOnce(t *testing.T) {
+	e := newEnv(t, deploy.Config{Health: deploy.Basic})
+	_, err := e.Deploy(ctx, good, deploy.Options{BatchSize: 101})
+	require.ErrorIs(t, err, deploy.ErrInvalidOption)
+	assert.Equal(t, 1, strings.Count(err.Error(), "deploy:"), "%v", err)
+	_, err = e.Deploy(ctx, good, deploy.Options{Policy: deploy.Immutable})
+	require.ErrorIs(t, err, deploy.ErrEnhancedHealthRequired)
+	assert.Equal(t, 1, strings.Count(err.Error(), "deploy:"), "%v", err)
+	_, err = e.Deploy(ctx, deploy.Version{}, deploy.Options{})
+	require.ErrorIs(t, err, deploy.ErrInvalidVersion)
+	assert.Equal(t, 1, strings.Count(err.Error(), "deploy:"), "%v", err)
+
+	c, err := deploy.Compare(ctx, deploy.Config{Health: deploy.Basic}, good, deploy.Options{})
+	require.NoError(t, err)
+	require.NotEmpty(t, c.Refused)
+	for _, f := range c.Refused {
+		assert.Equal(t, 1, strings.Count(f.Err.Error(), "deploy:"), "%v", f.Err)
+	}
 }

@@ -229,21 +229,21 @@ func (e *Environment) deploy(ctx context.Context, v Version, opts Options, keepM
 	}
 	rel, err := newRelease(v)
 	if err != nil {
-		return nil, fmt.Errorf("environment %q: deploy: %w", e.cfg.Name, err)
+		return nil, fmt.Errorf("environment %q: %w", e.cfg.Name, err)
 	}
 	e.mu.Lock()
 	if e.terminated {
 		e.mu.Unlock()
-		return nil, fmt.Errorf("environment %q: deploy: %w", e.cfg.Name, ErrTerminated)
+		return nil, fmt.Errorf("environment %q: %w", e.cfg.Name, ErrTerminated)
 	}
 	if e.deploying {
 		e.mu.Unlock()
-		return nil, fmt.Errorf("environment %q: deploy: %w", e.cfg.Name, ErrDeploymentInProgress)
+		return nil, fmt.Errorf("environment %q: %w", e.cfg.Name, ErrDeploymentInProgress)
 	}
 	o, err := resolveOptions(opts, &e.cfg, len(e.fleet))
 	if err != nil {
 		e.mu.Unlock()
-		return nil, fmt.Errorf("environment %q: deploy: %w", e.cfg.Name, err)
+		return nil, fmt.Errorf("environment %q: %w", e.cfg.Name, err)
 	}
 	e.deploying = true
 	e.deployments++
