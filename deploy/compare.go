@@ -148,7 +148,8 @@ var palette = []string{"#9e9e9e", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#
 // image: one band per version, stacked, and a dashed line at the capacity
 // the environment had when the deployment began. In a comparison, a panel
 // whose deployment ended before the longest one shows where it ended
-// ("done") and, paler, the capacity it left behind.
+// ("done") and, paler, the capacity it left behind; the longest ends at the
+// time axis's end.
 func (r *Report) WriteSVG(w io.Writer) error {
 	return writeSVG(w, []*Report{r})
 }
@@ -223,7 +224,9 @@ func writeSVG(w io.Writer, reports []*Report) error {
 				fmt.Fprintf(bw, "L%.1f,%.1f L%.1f,%.1f ", xOf(end(j)), yOf(cum(pts[j], k-1)), xOf(pts[j].Time), yOf(cum(pts[j], k-1)))
 			}
 			fmt.Fprint(bw, `Z"/>`+"\n")
-			if n := len(pts); n > 0 && r.Duration < span { // the environment as the deployment left it, paler
+			// the environment as the deployment left it, paler (a version
+			// with nothing in service left has no band)
+			if n := len(pts); n > 0 && r.Duration < span && cum(pts[n-1], k) > cum(pts[n-1], k-1) {
 				last := pts[n-1]
 				fmt.Fprintf(bw, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" fill-opacity="0.3"/>`+"\n",
 					xOf(r.End), yOf(cum(last, k)), marginLeft+plotW-xOf(r.End), yOf(cum(last, k-1))-yOf(cum(last, k)), colors[v])

@@ -93,6 +93,13 @@ func TestSVG(t *testing.T) {
 		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "path" {
 			paths++
 		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			for _, a := range se.Attr {
+				if a.Name.Local == "height" {
+					assert.NotRegexp(t, `^0(\.0*)?$`, a.Value, "no empty rect")
+				}
+			}
+		}
 	}
 	assert.Equal(t, 10, paths, "two versions in five panels")
 	for _, p := range deploy.Policies {
