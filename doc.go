@@ -74,10 +74,14 @@
 // small interfaces its callers need (queue.Sender, queue.Receiver,
 // queue.DeadLetterTarget). Packages that feed one another depend on those
 // interfaces, not on each other's types, so either side can be replaced by
-// a fake in a test. Today that is how a queue hands failing messages to its
+// a fake in a test. That is how a queue hands failing messages to its
 // dead-letter queue (Config.Redrive.Target is a queue.DeadLetterTarget, and
-// a *queue.Queue is one) and how it stores large bodies
-// (Config.LargePayload.Bucket is a blob.Bucket).
+// a *queue.Queue is one; fifo.DeadLetterTarget likewise), how it stores
+// large bodies (Config.LargePayload.Bucket is a blob.Bucket), and how a
+// topic delivers into queues (pubsub.QueueSender and pubsub.FIFOSender,
+// which *queue.Queue and *fifo.Queue satisfy; pubsub.Mailer for the coming
+// mail package). The stream's Putter and ShardReader are what the planned
+// stream/consumer, firehose and analytics will build on.
 //
 // # Time
 //
@@ -85,9 +89,12 @@
 // github.com/benbjohnson/clock; nil means the real clock. Give every
 // value in a test the same *clock.Mock (clock.NewMock()): its Add then
 // drives visibility timeouts, delays, retention, long-poll waits, a
-// consumer's batch windows and heartbeats (on its queue's clock) and the
-// modified times of bucket objects, so a test can pass 4 days of retention or a 12-hour visibility timeout in
-// microseconds, and nothing in the library reads the time any other way.
+// consumer's batch windows and heartbeats, FIFO deduplication windows and
+// quotas, a topic's retries, a stream's iterators, quotas, retention and
+// fan-out subscriptions, a deployment's simulated timeline, and the
+// modified times of bucket objects, so a test can pass 4 days of retention
+// or a 12-hour visibility timeout in microseconds, and nothing in the
+// library reads the time any other way.
 //
 //	clk := clock.NewMock()
 //	q, err := queue.New(queue.Config{VisibilityTimeout: 30 * time.Second, Clock: clk})
