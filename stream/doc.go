@@ -98,7 +98,10 @@
 // its capacity grows past its open shards, the next put splits the
 // busiest of them (most records in the second just ended) at the middle of
 // their hash key range until there is an open shard per unit (at most
-// 10,000); ListShards shows the splits. It cannot be resharded by hand.
+// 10,000); ListShards shows the splits. Only a shard of at least 4 hash
+// keys is split, as SplitShard requires, so a hot key's shard ends at 2 or
+// 3 keys and the next growth splits another. It cannot be resharded by
+// hand.
 //
 // Stats reports CloudWatch-style figures: incoming records and bytes,
 // throttled writes (records) and reads (calls), and the iterator age.

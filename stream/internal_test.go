@@ -154,6 +154,62 @@ func TestKeyCacheExact(t *testing.T) {
 	require.Equal(t, hashOf("again"), slot.h)
 }
 
+// On demand, each growth of the capacity by one unit splits the busiest
+// shard SplitShard could split. Two hot hash keys at the top of the key
+// space, 2^128−2 and 2^128−1, keep their shard the busiest, so it is
+// halved at every growth until it holds those 2 keys (125 growths), and
+// then the stream splits others. At every step the open shards tile the
+// key space with non-empty ranges, one per unit. (Before, the hot shard
+// was split down to one key, then into an inverted range, and at 2^128−1
+// its middle wrapped to 0.) A busy second is counted, not stored: 500
+// records a unit would take minutes under -race.
+func TestOnDemandSplitsNoShardBelowTwoKeys(t *testing.T) {
+	clk := clock.NewMock()
+	s, err := New(Config{Mode: OnDemand, Clock: clk})
+	require.NoError(t, err)
+	defer s.Close()
+	hotKeys := []string{maxHashKey.sub(1).String(), maxHashKey.String()}
+	hot := make([]PutRecordsEntry, 10)
+	for i := range hot {
+		hot[i] = PutRecordsEntry{PartitionKey: "h", Data: []byte{1}, ExplicitHashKey: hotKeys[i%2]}
+	}
+	for step := range 128 {
+		// the first put of a second splits for the second before
+		out, err := s.PutRecords(t.Context(), hot)
+		require.NoError(t, err)
+		require.Zero(t, out.FailedRecordCount)
+		s.mu.Lock()
+		require.NoError(t, checkTiling(s.open), "step %d", step)
+		open := len(s.open)
+		require.Equal(t, 4+step, open, "an open shard per unit")
+		// half a unit more than the open shards take: the capacity
+		// grows by one unit, to twice that, rounded up
+		s.demand.cur.records += int64(500 * open)
+		s.mu.Unlock()
+		clk.Add(time.Second)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last := s.open[len(s.open)-1]
+	require.Equal(t, HashKeyRange{StartingHashKey: hotKeys[0], EndingHashKey: hotKeys[1]}, last.rng.public())
+}
+
+// checkTiling returns an error unless open, in order, tiles 0…2^128−1
+// with non-empty ranges.
+func checkTiling(open []*shard) error {
+	next, done := hashKey{}, false
+	for _, sh := range open {
+		if done || sh.rng.start != next || sh.rng.end.less(sh.rng.start) {
+			return fmt.Errorf("open shards do not tile the key space: %s is %s…%s, after %s", sh.id, sh.rng.start, sh.rng.end, next.sub(1))
+		}
+		next, done = sh.rng.end.add(1), sh.rng.end == maxHashKey
+	}
+	if !done {
+		return fmt.Errorf("open shards end at %s, not 2^128−1", next.sub(1))
+	}
+	return nil
+}
+
 // heldRecords counts the records a stream holds without trimming first, to
 // see what the retention timer did.
 func heldRecords(s *Stream) int {

@@ -213,7 +213,10 @@ func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
 // peak, and when the capacity has grown past the open shards it splits the
 // busiest of them (those that stored the most records in that second; ties
 // in hash key order) in two at the middle of their hash key range, until
-// there is an open shard per unit of capacity (at most 10,000).
+// there is an open shard per unit of capacity (at most 10,000). Only a
+// shard SplitShard could split is a candidate: one of at least 4 hash keys,
+// so that the middle is more than its start plus one and less than its end.
+// When no shard is left to split, the stream stays below its capacity.
 func (s *Stream) demandLocked(now time.Time) {
 	if s.demand == nil {
 		return
@@ -223,8 +226,17 @@ func (s *Stream) demandLocked(now time.Time) {
 		return
 	}
 	want := min(s.demand.units, MaxShards)
+	var busiest []*shard
 	for len(s.open) < want {
-		busiest := slices.Clone(s.open)
+		busiest = busiest[:0]
+		for _, sh := range s.open {
+			if sh.rng.splittable() {
+				busiest = append(busiest, sh)
+			}
+		}
+		if len(busiest) == 0 {
+			return
+		}
 		slices.SortStableFunc(busiest, func(a, b *shard) int {
 			return cmp.Compare(b.loadIn(closed), a.loadIn(closed))
 		})
@@ -252,15 +264,29 @@ func (sh *shard) loadIn(sec int64) int64 {
 	return sh.load
 }
 
-// middle is the hash key that splits r in two halves (the upper one a key
-// larger when r holds an odd count): for the whole key space, 2^127, where
-// CreateStream puts the second of two shards.
-func (r hashRange) middle() hashKey {
-	// start + ⌊(end − start)/2⌋ + 1
+// splittable reports whether r holds at least 4 hash keys (end − start ≥
+// 3, as a width, so nothing wraps at the top of the key space): then
+// middle is more than start plus one and less than end, as SplitShard
+// requires of a split key, and both halves hold at least 2 keys.
+func (r hashRange) splittable() bool {
+	return !r.width().less(hashKey{lo: 3})
+}
+
+// width is end − start, one less than the count of keys r holds.
+func (r hashRange) width() hashKey {
 	lo, b := bits.Sub64(r.end.lo, r.start.lo, 0)
 	hi, _ := bits.Sub64(r.end.hi, r.start.hi, b)
-	half := hashKey{hi >> 1, lo>>1 | hi<<63}
+	return hashKey{hi, lo}
+}
+
+// middle is the hash key that splits r in two halves (the lower one a key
+// larger when r holds an odd count): for the whole key space, 2^127, where
+// CreateStream puts the second of two shards. r must be splittable.
+func (r hashRange) middle() hashKey {
+	// start + ⌊(end − start)/2⌋ + 1
+	w := r.width()
+	half := hashKey{w.hi >> 1, w.lo>>1 | w.hi<<63}
 	lo, c := bits.Add64(r.start.lo, half.lo, 0)
-	hi, _ = bits.Add64(r.start.hi, half.hi, c)
+	hi, _ := bits.Add64(r.start.hi, half.hi, c)
 	return hashKey{hi, lo}.add(1)
 }
