@@ -158,14 +158,14 @@
 //
 //   - Sequence numbers are 32 digits ("49", the stream's write counter in
 //     20 digits, the shard's index in 10), not about 56, and do not jump with
-//     the time between puts. Closing a shard uses one number, which is its
-//     EndingSequenceNumber; a shard's StartingSequenceNumber is the next
-//     write position when it was made, which a record of another shard
-//     may then take (with its own shard's index, so the numbers differ and
-//     Compare orders them by shard). Both are valid iterator starts. SequenceNumberForOrdering must be a sequence
-//     number this stream has given (ErrInvalidSequenceNumber otherwise);
-//     since every record gets a number above all earlier ones, order per
-//     key is always kept.
+//     the time between puts. Making a shard uses one number, its
+//     StartingSequenceNumber, and closing it another, its
+//     EndingSequenceNumber; no record takes either. Both are valid
+//     iterator starts, and AT and AFTER a StartingSequenceNumber are the
+//     same position: before the shard's first record.
+//     SequenceNumberForOrdering must be a sequence number this stream has
+//     given (ErrInvalidSequenceNumber otherwise); since every record gets a
+//     number above all earlier ones, order per key is always kept.
 //   - Arrival times are monotonic: a record never arrives before the
 //     stream's previous one, even if the clock goes back.
 //   - Records stored by one PutRecords keep the entries' order (Kinesis
@@ -182,7 +182,9 @@
 //     peak at once, in the second after it, rather than within 15
 //     minutes; the stream adds shards only by splitting its busiest ones in
 //     halves (Kinesis chooses its own splits) and never merges them when
-//     the capacity shrinks back.
+//     the capacity shrinks back. Neither can split a hot key's shard
+//     below that key; here a shard stops at 2 or 3 keys (it may hold a
+//     neighbour of the hot key), and later growths split other shards.
 //   - Fan-out events carry only records (or the shard's end): there are no
 //     empty heartbeat events. An event holds at most 1 MiB of data and
 //     keys. SubscribeToShard returns a Subscription whose channel the caller

@@ -245,9 +245,9 @@ func (s SequenceNumber) IsZero() bool { return s.n == 0 }
 
 // Compare returns -1, 0 or +1 as s is before, equal to or after o in the
 // stream's write order, which is also the order of their String forms. It
-// returns 0 only for equal numbers: a shard's StartingSequenceNumber can
-// share its write position with a record of another shard, and such ties
-// are broken by the shard's index.
+// returns 0 only for equal numbers. The numbers a stream gives (records'
+// and shards' starting and ending ones) all have distinct write positions;
+// for strings that share one, the shard's index breaks the tie.
 func (s SequenceNumber) Compare(o SequenceNumber) int {
 	switch {
 	case s.n < o.n:

@@ -179,15 +179,15 @@ func TestSequenceNumberCompareDistinct(t *testing.T) {
 			require.Equal(t, i == j, a == b)
 		}
 	}
-	// a new shard's starting number shares its write position with the
-	// next record put to another shard, and still compares apart
+	// the numbers a stream gives have distinct write positions: a new
+	// shard's starting number is not the next record's
 	s := newStream(t, stream.Config{Shards: 2})
 	require.NoError(t, s.SplitShard(ctx, id(0), "1000"))
 	child := listShards(t, s)[2].SequenceNumberRange.StartingSequenceNumber
 	rec := putHash(t, s, awsRanges[2][1].StartingHashKey, "x").SequenceNumber
-	require.Equal(t, child.String()[:22], rec.String()[:22], "same write position")
-	require.NotZero(t, child.Compare(rec))
-	require.Equal(t, -child.Compare(rec), rec.Compare(child))
+	require.NotEqual(t, child.String()[:22], rec.String()[:22], "write positions")
+	require.Equal(t, -1, child.Compare(rec))
+	require.Equal(t, 1, rec.Compare(child))
 }
 
 // The records of one PutRecords share an allocation but not bytes: each

@@ -254,6 +254,31 @@ func TestShardRangeSequenceNumbersAreStartingPoints(t *testing.T) {
 	require.ErrorIs(t, err, stream.ErrInvalidSequenceNumber)
 }
 
+// AFTER a shard's StartingSequenceNumber reads the shard's first record,
+// as AT it does, when that record is the next one the stream stores: a new
+// stream's first, and a new child's first right after a split. (Before, a
+// shard's start was the next write position without taking it, so that
+// record got the very number, and AFTER skipped it.)
+func TestAfterStartingSequenceNumberKeepsFirstRecord(t *testing.T) {
+	s := newStream(t, stream.Config{})
+	from := func(sh stream.Shard, typ stream.IteratorType) []string {
+		t.Helper()
+		it := iterator(t, s, stream.GetShardIteratorInput{ShardID: sh.ShardID, Type: typ,
+			StartingSequenceNumber: sh.SequenceNumberRange.StartingSequenceNumber.String()})
+		return datas(getRecords(t, s, it).Records)
+	}
+	put(t, s, "k", "a")
+	for _, typ := range []stream.IteratorType{stream.AtSequenceNumber, stream.AfterSequenceNumber} {
+		require.Equal(t, []string{"a"}, from(listShards(t, s)[0], typ), typ)
+	}
+	require.NoError(t, s.SplitShard(ctx, id(0), "1000"))
+	child := listShards(t, s)[2]
+	putHash(t, s, child.HashKeyRange.StartingHashKey, "b")
+	for _, typ := range []stream.IteratorType{stream.AtSequenceNumber, stream.AfterSequenceNumber} {
+		require.Equal(t, []string{"b"}, from(child, typ), typ)
+	}
+}
+
 // AT_TIMESTAMP takes any time: one before the trim horizon (however far)
 // starts there; one after every record (however far) reads only later
 // records; one inside a millisecond starts at the next whole one, since

@@ -15,7 +15,7 @@ type shard struct {
 	id               string
 	parent, adjacent string
 	rng              hashRange
-	start            SequenceNumber // at or before the first record
+	start            SequenceNumber // before the first record; no record takes it
 	end              SequenceNumber // after the last record once closed; zero while open
 	closedAt         time.Time
 	children         []*shard
@@ -42,13 +42,14 @@ type shard struct {
 func (s *Stream) newShardLocked(r hashRange, parent, adjacent string) *shard {
 	idx := s.nextIndex
 	s.nextIndex++
+	s.counter++ // the start is a number no record takes
 	sh := &shard{
 		idx:      idx,
 		id:       shardID(idx),
 		parent:   parent,
 		adjacent: adjacent,
 		rng:      r,
-		start:    SequenceNumber{n: s.counter + 1, shard: idx},
+		start:    SequenceNumber{n: s.counter, shard: idx},
 	}
 	if s.cfg.Limits == Enforced {
 		sh.write = newWriteQuota(WriteRecordsPerSecond, WriteBytesPerSecond, s.cfg.MaxRecordSize)
@@ -80,8 +81,8 @@ func (sh *shard) open() bool { return sh.end.IsZero() }
 // holds reports whether seq is a position in sh that an iterator may
 // start at, when counter is the stream's last sequence position given: a
 // record's sequence number, or one of the shard's range as ListShards
-// reports it (its StartingSequenceNumber, which no record may have taken
-// yet, and once closed its EndingSequenceNumber).
+// reports it (its StartingSequenceNumber and, once closed, its
+// EndingSequenceNumber, numbers no record takes).
 func (sh *shard) holds(seq SequenceNumber, counter uint64) bool {
 	switch {
 	case seq.shard != sh.idx:
