@@ -5,9 +5,11 @@ import (
 	"hash/maphash"
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/benbjohnson/clock"
 	"github.com/stretchr/testify/require"
@@ -154,6 +156,26 @@ func TestKeyCacheExact(t *testing.T) {
 	require.Equal(t, hashOf("again"), slot.h)
 }
 
+// The cache keeps its own copy of a key, not the caller's string, which
+// may be cut from a larger one: for PutRecord's path and PutRecords'.
+func TestKeyCacheCopiesKeys(t *testing.T) {
+	c := keyCache{seed: maphash.MakeSeed()}
+	long := strings.Repeat("x", 1<<10) + "one" + "two"
+	one, two := long[1<<10:1<<10+3], long[1<<10+3:]
+	copied := func(key string) {
+		t.Helper()
+		slot := c.slots[c.slot(key)]
+		require.Equal(t, key, slot.key)
+		require.NotSame(t, unsafe.StringData(key), unsafe.StringData(slot.key), key)
+	}
+	c.hashOf(one)
+	copied(one)
+	var done [MaxPutRecords]bool
+	var out [MaxPutRecords]hashKey
+	c.hashEntries([]PutRecordsEntry{{PartitionKey: two}}, &done, &out)
+	copied(two)
+}
+
 // On demand, each growth of the capacity by one unit splits the busiest
 // shard SplitShard could split. Two hot hash keys at the top of the key
 // space, 2^128−2 and 2^128−1, keep their shard the busiest, so it is
@@ -226,8 +248,8 @@ func heldRecords(s *Stream) int {
 var HeldRecords = heldRecords
 
 // FuzzParseHashKey: a string parses as a hash key exactly when it is the
-// decimal form of an integer in 0…2^128−1 (leading zeros allowed), and then
-// to that integer.
+// decimal form of an integer in 0…2^128−1 with no leading zero (AWS's
+// pattern 0|([1-9]\d{0,38})), and then to that integer.
 func FuzzParseHashKey(f *testing.F) {
 	for _, s := range []string{"0", "007", "00", "10", "340282366920938463463374607431768211455", "340282366920938463463374607431768211456", "-1", "+1", "", "1e9"} {
 		f.Add(s)

@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -29,7 +30,9 @@ func hashOf(key string) hashKey {
 // key, holds one key and its hash key, and a hit compares the whole key.
 // Its own mutex guards it, taken once per call (twice in PutRecords, to
 // look up and then to fill), never with the stream's, and the MD5s of the
-// misses are computed without either.
+// misses are computed without either. A slot holds its own copy of the
+// key, made on a miss, so the cache keeps no caller's string (or the
+// larger one it may be cut from) alive.
 type keyCache struct {
 	seed  maphash.Seed
 	mu    sync.Mutex
@@ -63,7 +66,7 @@ func (c *keyCache) hashOf(key string) hashKey {
 	if c.slots == nil {
 		c.slots = new([keyCacheSize]keySlot)
 	}
-	c.slots[i] = keySlot{key, h}
+	c.slots[i] = keySlot{strings.Clone(key), h}
 	c.mu.Unlock()
 	return h
 }
@@ -102,7 +105,7 @@ func (c *keyCache) hashEntries(entries []PutRecordsEntry, done *[MaxPutRecords]b
 		c.slots = new([keyCacheSize]keySlot)
 	}
 	for _, i := range misses[:m] {
-		c.slots[slot[i]] = keySlot{entries[i].PartitionKey, out[i]}
+		c.slots[slot[i]] = keySlot{strings.Clone(entries[i].PartitionKey), out[i]}
 	}
 	c.mu.Unlock()
 }
