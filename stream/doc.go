@@ -132,8 +132,9 @@
 // PutRecords of 500 records takes it once), and none calls user code.
 // Puts also take, before it and never while holding it, the mutex of a
 // small cache of the hash keys of recent partition keys (4,096 of them,
-// 128 KiB per stream from its first put), which spares a repeated key its
-// MD5; the MD5s of new keys are computed under neither. Bookkeeping is
+// 128 KiB per stream from its first put, plus its own copies of the
+// keys), which spares a repeated key its MD5; the MD5s of new keys are
+// computed under neither. Bookkeeping is
 // O(log n) per record located: each shard keeps its records in chunks of
 // 1,024 (the first starts at 16 and doubles, so an idle shard costs about
 // a kilobyte), appended at the end and trimmed from the front; there is no
