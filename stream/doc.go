@@ -99,9 +99,10 @@
 // busiest of them (most records in the second just ended) at the middle of
 // their hash key range until there is an open shard per unit (at most
 // 10,000); ListShards shows the splits. Only a shard of at least 4 hash
-// keys is split, as SplitShard requires, so a hot key's shard ends at 2 or
-// 3 keys and the next growth splits another. It cannot be resharded by
-// hand.
+// keys is split, as SplitShard requires, and not one whose records of that
+// second all had one hash key (its halves would not share them): a hot
+// key's shard is left as it is, and the next busiest is split. It cannot
+// be resharded by hand.
 //
 // Stats reports CloudWatch-style figures: incoming records and bytes,
 // throttled writes (records) and reads (calls), and the iterator age.
@@ -183,9 +184,9 @@
 //     peak at once, in the second after it, rather than within 15
 //     minutes; the stream adds shards only by splitting its busiest ones in
 //     halves (Kinesis chooses its own splits) and never merges them when
-//     the capacity shrinks back. Neither can split a hot key's shard
-//     below that key; here a shard stops at 2 or 3 keys (it may hold a
-//     neighbour of the hot key), and later growths split other shards.
+//     the capacity shrinks back. Neither can split a shard below one hash
+//     key: here a shard of one key's records is not split at all, and no
+//     shard is split below 2 keys.
 //   - Fan-out events carry only records (or the shard's end): there are no
 //     empty heartbeat events. An event holds at most 1 MiB of data and
 //     keys. SubscribeToShard returns a Subscription whose channel the caller

@@ -178,7 +178,8 @@ func TestKeyCacheCopiesKeys(t *testing.T) {
 
 // On demand, each growth of the capacity by one unit splits the busiest
 // shard SplitShard could split. Two hot hash keys at the top of the key
-// space, 2^128−2 and 2^128−1, keep their shard the busiest, so it is
+// space, 2^128−2 and 2^128−1 (two, or the stream would leave the shard
+// alone as one key's), keep their shard the busiest, so it is
 // halved at every growth until it holds those 2 keys (125 growths), and
 // then the stream splits others. At every step the open shards tile the
 // key space with non-empty ranges, one per unit. (Before, the hot shard

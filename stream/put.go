@@ -99,7 +99,7 @@ func (s *Stream) PutRecord(ctx context.Context, in PutRecordInput) (PutRecordOut
 	now = s.arrivalLocked(now)
 	s.demandLocked(now)
 	sh := s.shardForLocked(h)
-	if err := s.takeWriteLocked(sh, now, size); err != nil {
+	if err := s.takeWriteLocked(sh, now, h, size); err != nil {
 		return PutRecordOutput{}, s.errorf(op, err)
 	}
 	seq := s.appendLocked(sh, now, in.PartitionKey, data, size)
@@ -160,7 +160,7 @@ func (s *Stream) PutRecords(ctx context.Context, entries []PutRecordsEntry) (Put
 	off := 0
 	for i, e := range entries {
 		sh := s.shardForLocked(hashes[i])
-		if err := s.takeWriteLocked(sh, now, int(sizes[i])); err != nil {
+		if err := s.takeWriteLocked(sh, now, hashes[i], int(sizes[i])); err != nil {
 			out.FailedRecordCount++
 			out.Records[i] = PutRecordsResult{
 				ErrorCode:    ErrorCodeThroughputExceeded,
@@ -210,9 +210,10 @@ func (s *Stream) arrivalLocked(now time.Time) time.Time {
 	return t
 }
 
-// takeWriteLocked spends a record's worth of the shard's write quota and,
-// on demand, of the stream's capacity: both, or neither.
-func (s *Stream) takeWriteLocked(sh *shard, now time.Time, size int) error {
+// takeWriteLocked spends a record's worth (hash key h, size bytes) of the
+// shard's write quota and, on demand, of the stream's capacity: both, or
+// neither.
+func (s *Stream) takeWriteLocked(sh *shard, now time.Time, h hashKey, size int) error {
 	if sh.write == nil {
 		return nil
 	}
@@ -230,7 +231,7 @@ func (s *Stream) takeWriteLocked(sh *shard, now time.Time, size int) error {
 	if s.demand != nil {
 		s.demand.write.spend(now, size)
 		s.demand.add(size)
-		sh.countLocked(now)
+		sh.countLocked(now, h)
 	}
 	return nil
 }

@@ -216,7 +216,9 @@ func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
 // there is an open shard per unit of capacity (at most 10,000). Only a
 // shard SplitShard could split is a candidate: one of at least 4 hash keys,
 // so that the middle is more than its start plus one and less than its end.
-// When no shard is left to split, the stream stays below its capacity.
+// Nor is a shard whose records of that second all had one hash key: the
+// halves would not share them. When no shard is left to split, the stream
+// stays below its capacity.
 func (s *Stream) demandLocked(now time.Time) {
 	if s.demand == nil {
 		return
@@ -230,7 +232,7 @@ func (s *Stream) demandLocked(now time.Time) {
 	for len(s.open) < want {
 		busiest = busiest[:0]
 		for _, sh := range s.open {
-			if sh.rng.splittable() {
+			if sh.rng.splittable() && !sh.oneKeyIn(closed) {
 				busiest = append(busiest, sh)
 			}
 		}
@@ -248,12 +250,20 @@ func (s *Stream) demandLocked(now time.Time) {
 	}
 }
 
-// countLocked counts a record an on-demand stream stored in sh at now.
-func (sh *shard) countLocked(now time.Time) {
-	if sec := now.Unix(); sec != sh.loadSecond {
-		sh.loadSecond, sh.load = sec, 0
+// countLocked counts a record of hash key h an on-demand stream stored in
+// sh at now.
+func (sh *shard) countLocked(now time.Time, h hashKey) {
+	if sec := now.Unix(); sec != sh.loadSecond || sh.load == 0 {
+		sh.loadSecond, sh.load, sh.loadKey, sh.loadMixed = sec, 0, h, false
 	}
 	sh.load++
+	sh.loadMixed = sh.loadMixed || h != sh.loadKey
+}
+
+// oneKeyIn reports whether sh stored records in second sec, all of one
+// hash key: splitting it would not spread them.
+func (sh *shard) oneKeyIn(sec int64) bool {
+	return sh.loadSecond == sec && sh.load > 0 && !sh.loadMixed
 }
 
 // loadIn is how many records sh stored in second sec.

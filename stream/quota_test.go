@@ -3,6 +3,7 @@ package stream_test
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"testing"
 	"time"
@@ -297,4 +298,38 @@ func TestOnDemandScales(t *testing.T) {
 	require.ErrorIs(t, s.MergeShards(ctx, id(0), id(1)), stream.ErrOnDemand)
 	_, err = s.UpdateShardCount(ctx, 8)
 	require.ErrorIs(t, err, stream.ErrOnDemand)
+}
+
+// On demand, a shard whose records of the second all had one hash key is
+// not split when the capacity grows, however busy: its halves would not
+// share that key's load. The next busiest is split instead.
+func TestOnDemandLeavesOneKeyShard(t *testing.T) {
+	clk := clock.NewMock()
+	s := newStream(t, stream.Config{Mode: stream.OnDemand, Clock: clk})
+	ranges := openRanges(listShards(t, s))
+	plus := func(r stream.HashKeyRange, n int64) string {
+		return new(big.Int).Add(mustBig(r.StartingHashKey), big.NewInt(n)).String()
+	}
+	putN := func(n int, keys ...string) {
+		t.Helper()
+		e := make([]stream.PutRecordsEntry, n)
+		for i := range e {
+			e[i] = stream.PutRecordsEntry{PartitionKey: "k", Data: []byte{1}, ExplicitHashKey: keys[i%len(keys)]}
+		}
+		out, err := s.PutRecords(ctx, e)
+		require.NoError(t, err)
+		require.Zero(t, out.FailedRecordCount)
+	}
+	// 2,100 records in a second: the capacity grows to 5 units
+	putN(500, plus(ranges[0], 5))
+	putN(500, plus(ranges[0], 5)) // shard 0: 1,000, one key
+	putN(450, plus(ranges[1], 0), plus(ranges[1], 1))
+	putN(450, plus(ranges[1], 0), plus(ranges[1], 1)) // shard 1: 900, two keys
+	putN(200, plus(ranges[2], 0))
+	clk.Add(time.Second)
+	putN(1, plus(ranges[3], 0))
+	shards := listShards(t, s)
+	require.Len(t, openRanges(shards), 5)
+	require.False(t, shards[0].Closed(), "one key: not split")
+	require.True(t, shards[1].Closed(), "the next busiest is split")
 }

@@ -27,9 +27,12 @@ type shard struct {
 	write *writeQuota // nil when Unlimited
 	read  *readQuota  // nil when Unlimited
 
-	// on demand: records stored in the second loadSecond (Unix)
+	// on demand: records stored in the second loadSecond (Unix), and
+	// whether they had more than one hash key (loadKey is the first's)
 	load       int64
 	loadSecond int64
+	loadKey    hashKey
+	loadMixed  bool
 
 	iteratorAge time.Duration // of the latest GetRecords
 
