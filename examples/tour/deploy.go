@@ -6,6 +6,8 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/benbjohnson/clock"
@@ -60,5 +62,10 @@ func tourDeploy(ctx context.Context, clk *clock.Mock) {
 		log.Fatal("deploy: a bad version deployed")
 	}
 	fmt.Printf("   Immutable to a bad v3: %s after %v: %s\n", r.Outcome(), r.Duration, r.FailureReason)
-	fmt.Printf("   %s; running now: %v\n", r.Rollback, env.Versions())
+	var running []string
+	for v, n := range env.Versions() {
+		running = append(running, fmt.Sprintf("%d × %s", n, v))
+	}
+	slices.Sort(running)
+	fmt.Printf("   %s; running now: %s\n", r.Rollback, strings.Join(running, ", "))
 }

@@ -32,8 +32,10 @@ func tourFIFO(ctx context.Context, clk *clock.Mock) {
 	sendFIFO("account-1", "withdraw 30", "tx-2")
 	sendFIFO("account-2", "deposit 5", "tx-3")
 	again := sendFIFO("account-1", "deposit 100", "tx-1") // the producer retries
-	fmt.Printf("   sent 3 transactions to 2 accounts (groups), then tx-1 again: same message %v, not stored twice\n",
-		again.MessageID == first.MessageID)
+	if again.MessageID != first.MessageID {
+		log.Fatal("fifo: a duplicate send made a new message")
+	}
+	fmt.Println("   sent 3 transactions to 2 accounts (groups), then tx-1 again: the retry returned the first send's message ID and stored nothing")
 
 	receiveFIFO := func() []fifo.Message {
 		msgs, err := q.Receive(ctx, fifo.ReceiveOptions{MaxMessages: 10})
